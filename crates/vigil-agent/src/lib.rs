@@ -1,0 +1,1 @@
+//! Vigil agent pipeline: probe -> resolvers -> rules -> serializer -> reporters.

@@ -1,0 +1,1 @@
+//! Vigil backend: intake, event store, search and security signals.

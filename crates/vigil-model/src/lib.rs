@@ -1,0 +1,1 @@
+//! Vigil typed CWS event model, constants table, and CWS JSON serializer / deserializer.

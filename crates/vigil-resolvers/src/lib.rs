@@ -1,0 +1,1 @@
+//! Process cache, user/group, container and mount resolvers.

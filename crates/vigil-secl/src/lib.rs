@@ -1,0 +1,1 @@
+//! SECL (Agent expression language) parser, type-checker, compiler and policy loader.
