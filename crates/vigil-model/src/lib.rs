@@ -1,1 +1,2 @@
 //! Vigil typed CWS event model, constants table, and CWS JSON serializer / deserializer.
+pub mod consts;
