@@ -260,3 +260,15 @@ fn golden_files() {
         assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&golden), "{}", path.display());
     }
 }
+
+#[test]
+fn schema_fixture_is_the_spec_schema() {
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/backend_event.schema.json");
+    let Ok(spec) = std::fs::read_to_string(&shared) else {
+        eprintln!("skipped: {} not present", shared.display());
+        return;
+    };
+    let spec: Value = serde_json::from_str(&spec).expect("spec schema is JSON");
+    let ours: Value = serde_json::from_str(vigil_model::EVENT_SCHEMA).expect("fixture is JSON");
+    assert_eq!(ours, spec, "the repo's schema fixture drifted from ../shared/spec");
+}
