@@ -62,3 +62,6 @@ fn exact_size(event_type: EventType, record: &[u8], expected: usize) -> Result<(
         Err(DecodeError::WrongSize { event_type, len: record.len(), expected })
     }
 }
+
+#[cfg(test)]
+mod tests;
