@@ -5,7 +5,8 @@
 /// Timestamps named `*_boot_ns` are CLOCK_BOOTTIME nanoseconds (see [`crate::BootClock`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RawEvent {
-    Exec(ExecEvent),
+    /// Boxed: an exec carries argv, envp and paths, the other variants a few ids.
+    Exec(Box<ExecEvent>),
     Fork(ForkEvent),
     Exit(ExitEvent),
 }

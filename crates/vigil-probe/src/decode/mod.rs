@@ -42,7 +42,7 @@ pub fn decode(record: &[u8]) -> Result<RawEvent, DecodeError> {
             if record.len() < exec::EXEC_EVENT_SIZE {
                 return Err(DecodeError::TooShort { need: exec::EXEC_EVENT_SIZE, have: record.len() });
             }
-            exec::decode(record).map(RawEvent::Exec)
+            exec::decode(record).map(|e| RawEvent::Exec(Box::new(e)))
         }
         EventType::Fork => {
             exact_size(event_type, record, fork::FORK_EVENT_SIZE)?;

@@ -58,7 +58,7 @@ pub fn execs_of(events: &[RawEvent], pid: u32) -> Vec<&vigil_probe::ExecEvent> {
     events
         .iter()
         .filter_map(|e| match e {
-            RawEvent::Exec(x) if x.process.pid == pid => Some(x),
+            RawEvent::Exec(x) if x.process.pid == pid => Some(&**x),
             _ => None,
         })
         .collect()
