@@ -16,7 +16,8 @@ fn main() {
 }
 
 fn build() -> Result<(), String> {
-    let manifest_dir = env::var("CARGO_MANIFEST_DIR").map_err(|e| format!("CARGO_MANIFEST_DIR: {e}"))?;
+    let manifest_dir =
+        env::var("CARGO_MANIFEST_DIR").map_err(|e| format!("CARGO_MANIFEST_DIR: {e}"))?;
     let out_dir = PathBuf::from(env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?);
     let bpf_dir = Path::new(&manifest_dir).join("bpf");
     let clang = env::var("VIGIL_BPF_CLANG").unwrap_or_else(|_| "clang-19".to_owned());
@@ -25,8 +26,13 @@ fn build() -> Result<(), String> {
 
     let mut sources = Vec::new();
     for entry in fs::read_dir(&bpf_dir).map_err(|e| format!("{}: {e}", bpf_dir.display()))? {
-        let path = entry.map_err(|e| format!("{}: {e}", bpf_dir.display()))?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let path = entry
+            .map_err(|e| format!("{}: {e}", bpf_dir.display()))?
+            .path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if name.ends_with(".bpf.c") {
             sources.push(path);
         } else if name.ends_with(".h") {
@@ -58,8 +64,12 @@ fn build() -> Result<(), String> {
     let linked = out_dir.join("vigil.bpf.o");
     let mut linker = libbpf_rs::Linker::new(&linked).map_err(|e| format!("BPF linker: {e}"))?;
     for object in &objects {
-        linker.add_file(object).map_err(|e| format!("linking {}: {e}", object.display()))?;
+        linker
+            .add_file(object)
+            .map_err(|e| format!("linking {}: {e}", object.display()))?;
     }
-    linker.link().map_err(|e| format!("linking {}: {e}", linked.display()))?;
+    linker
+        .link()
+        .map_err(|e| format!("linking {}: {e}", linked.display()))?;
     Ok(())
 }

@@ -57,7 +57,10 @@ pub fn boot_time_now_ns() -> io::Result<u64> {
 }
 
 fn now_ns(clock: libc::clockid_t) -> io::Result<i128> {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: `ts` is a valid, writable timespec.
     if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
         return Err(io::Error::last_os_error());
@@ -74,16 +77,25 @@ mod tests {
     fn converts_boot_time_to_wall_clock() {
         let clock = BootClock::sample().expect("clocks");
         let boot_now = boot_time_now_ns().expect("boottime");
-        let wall = SystemTime::now().duration_since(UNIX_EPOCH).expect("after epoch").as_nanos();
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("after epoch")
+            .as_nanos();
         let converted = i128::from(clock.to_unix_ns(boot_now));
-        assert!((converted - wall as i128).abs() < 50_000_000, "converted {converted} wall {wall}");
+        assert!(
+            (converted - wall as i128).abs() < 50_000_000,
+            "converted {converted} wall {wall}"
+        );
         assert_eq!(clock.to_boot_ns(clock.to_unix_ns(boot_now)), boot_now);
     }
 
     #[test]
     fn saturates() {
         assert_eq!(BootClock::from_offset_ns(-100).to_unix_ns(10), 0);
-        assert_eq!(BootClock::from_offset_ns(i128::from(u64::MAX)).to_unix_ns(10), u64::MAX);
+        assert_eq!(
+            BootClock::from_offset_ns(i128::from(u64::MAX)).to_unix_ns(10),
+            u64::MAX
+        );
         assert_eq!(BootClock::from_offset_ns(5).to_unix_ns(10), 15);
     }
 }

@@ -84,7 +84,9 @@ impl EventTypes {
     }
 
     pub fn iter(self) -> impl Iterator<Item = EventType> {
-        EventType::ALL.into_iter().filter(move |t| self.contains(*t))
+        EventType::ALL
+            .into_iter()
+            .filter(move |t| self.contains(*t))
     }
 }
 
@@ -134,7 +136,11 @@ pub struct ProbeConfig {
 impl Default for ProbeConfig {
     /// 8 MiB ring buffer, every event type, nothing excluded.
     fn default() -> Self {
-        ProbeConfig { ring_buffer_size: 8 << 20, enabled: EventTypes::all(), excluded_pids: Vec::new() }
+        ProbeConfig {
+            ring_buffer_size: 8 << 20,
+            enabled: EventTypes::all(),
+            excluded_pids: Vec::new(),
+        }
     }
 }
 
@@ -148,7 +154,10 @@ impl ProbeConfig {
 fn page_size() -> usize {
     // SAFETY: sysconf has no memory-safety preconditions.
     let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    usize::try_from(size).ok().filter(|s| *s > 0).unwrap_or(4096)
+    usize::try_from(size)
+        .ok()
+        .filter(|s| *s > 0)
+        .unwrap_or(4096)
 }
 
 fn validate_ring_buffer_size(size: usize, page_size: usize) -> Result<(), ProbeError> {
@@ -174,13 +183,21 @@ mod tests {
     fn ring_buffer_size_rules() {
         assert!(validate_ring_buffer_size(8 << 20, 4096).is_ok());
         assert!(validate_ring_buffer_size(MIN_RING_BUFFER_SIZE, 4096).is_ok());
-        let err = validate_ring_buffer_size(3 << 20, 4096).unwrap_err().to_string();
+        let err = validate_ring_buffer_size(3 << 20, 4096)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("power of two"), "{err}");
-        let err = validate_ring_buffer_size(1 << 17, 4096).unwrap_err().to_string();
+        let err = validate_ring_buffer_size(1 << 17, 4096)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("at least 262144"), "{err}");
-        let err = validate_ring_buffer_size(1 << 18, 1 << 20).unwrap_err().to_string();
+        let err = validate_ring_buffer_size(1 << 18, 1 << 20)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("page size (1048576"), "{err}");
-        let err = validate_ring_buffer_size(1 << 31, 4096).unwrap_err().to_string();
+        let err = validate_ring_buffer_size(1 << 31, 4096)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("at most"), "{err}");
         assert!(validate_ring_buffer_size(0, 4096).is_err());
     }
@@ -192,10 +209,16 @@ mod tests {
         set.insert(EventType::Fork);
         assert_eq!(set, EventTypes::all());
         set.remove(EventType::Exec);
-        assert_eq!(set.iter().collect::<Vec<_>>(), [EventType::Fork, EventType::Exit]);
+        assert_eq!(
+            set.iter().collect::<Vec<_>>(),
+            [EventType::Fork, EventType::Exit]
+        );
         assert_eq!(EventTypes::all().bits(), 0b1110);
         assert_eq!(EventType::from_id(2), Some(EventType::Fork));
         assert_eq!(EventType::from_id(0), None);
-        assert_eq!([EventType::Exit].into_iter().collect::<EventTypes>(), EventTypes::EXIT);
+        assert_eq!(
+            [EventType::Exit].into_iter().collect::<EventTypes>(),
+            EventTypes::EXIT
+        );
     }
 }

@@ -56,6 +56,7 @@ pub use config::{EventType, EventTypes, ProbeConfig, MAX_RING_BUFFER_SIZE, MIN_R
 pub use decode::{decode, DecodeError, MAX_ARG_ENV_LEN};
 pub use error::ProbeError;
 pub use event::{
-    Credentials, ExecEvent, ExitCause, ExitEvent, FileInfo, ForkEvent, PathError, ProcessContext, RawEvent,
+    Credentials, ExecEvent, ExitCause, ExitEvent, FileInfo, ForkEvent, PathError, ProcessContext,
+    RawEvent,
 };
 pub use probe::{DropCounts, Probe, TypeDrops};

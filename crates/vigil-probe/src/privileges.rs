@@ -11,9 +11,14 @@ const CAP_BPF: u32 = 39;
 /// Fails with [`ProbeError::MissingPrivileges`] unless the process may load and attach
 /// tracing programs (CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN which implies both).
 pub(crate) fn check() -> Result<(), ProbeError> {
-    let status = std::fs::read_to_string(STATUS_PATH)
-        .map_err(|e| ProbeError::Capabilities { path: STATUS_PATH, detail: e.to_string() })?;
-    let effective = parse_effective(&status).map_err(|detail| ProbeError::Capabilities { path: STATUS_PATH, detail })?;
+    let status = std::fs::read_to_string(STATUS_PATH).map_err(|e| ProbeError::Capabilities {
+        path: STATUS_PATH,
+        detail: e.to_string(),
+    })?;
+    let effective = parse_effective(&status).map_err(|detail| ProbeError::Capabilities {
+        path: STATUS_PATH,
+        detail,
+    })?;
     let missing = missing_capabilities(effective);
     if missing.is_empty() {
         Ok(())
@@ -57,7 +62,10 @@ mod tests {
         assert!(missing_capabilities(1 << CAP_SYS_ADMIN).is_empty());
         assert!(parse_effective("CapEff:\tzz\n").is_err());
         assert!(parse_effective("Name: x\n").is_err());
-        let message = ProbeError::MissingPrivileges { missing: missing_capabilities(0) }.to_string();
+        let message = ProbeError::MissingPrivileges {
+            missing: missing_capabilities(0),
+        }
+        .to_string();
         assert!(message.contains("CAP_BPF, CAP_PERFMON"), "{message}");
     }
 }

@@ -5,7 +5,9 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use libbpf_rs::{Link, MapCore, MapFlags, MapHandle, Object, ObjectBuilder, RingBuffer, RingBufferBuilder};
+use libbpf_rs::{
+    Link, MapCore, MapFlags, MapHandle, Object, ObjectBuilder, RingBuffer, RingBufferBuilder,
+};
 
 use crate::config::{EventType, EventTypes, ProbeConfig};
 use crate::decode::decode;
@@ -43,7 +45,11 @@ impl DropCounts {
     }
 
     pub fn of(&self, event_type: EventType) -> u64 {
-        self.per_type.iter().filter(|t| t.event_type == event_type).map(|t| t.total).sum()
+        self.per_type
+            .iter()
+            .filter(|t| t.event_type == event_type)
+            .map(|t| t.total)
+            .sum()
     }
 }
 
@@ -77,27 +83,44 @@ impl Probe {
     pub fn load(config: &ProbeConfig) -> Result<Probe, ProbeError> {
         config.validate()?;
         privileges::check()?;
-        let ring_size = u32::try_from(config.ring_buffer_size).map_err(|_| ProbeError::InvalidRingBufferSize {
-            size: config.ring_buffer_size,
-            reason: "it does not fit in 32 bits".to_owned(),
+        let ring_size = u32::try_from(config.ring_buffer_size).map_err(|_| {
+            ProbeError::InvalidRingBufferSize {
+                size: config.ring_buffer_size,
+                reason: "it does not fit in 32 bits".to_owned(),
+            }
         })?;
         let cpus = libbpf_rs::num_possible_cpus().map_err(load_error("counting possible CPUs"))?;
-        let cpus = u32::try_from(cpus).map_err(|_| ProbeError::Load { stage: "counting possible CPUs", detail: format!("{cpus} CPUs") })?;
+        let cpus = u32::try_from(cpus).map_err(|_| ProbeError::Load {
+            stage: "counting possible CPUs",
+            detail: format!("{cpus} CPUs"),
+        })?;
 
-        let mut open = ObjectBuilder::default().open_memory(BPF_OBJECT).map_err(load_error("opening the object"))?;
+        let mut open = ObjectBuilder::default()
+            .open_memory(BPF_OBJECT)
+            .map_err(load_error("opening the object"))?;
         for mut map in open.maps_mut() {
             let entries = match map.name().to_str() {
                 Some(EVENTS_MAP) => ring_size,
                 Some(SCRATCH_MAP) => cpus,
                 _ => continue,
             };
-            map.set_max_entries(entries).map_err(load_error("sizing maps"))?;
+            map.set_max_entries(entries)
+                .map_err(load_error("sizing maps"))?;
         }
         let object = open.load().map_err(load_error("loading (verifier)"))?;
 
         let map = |name: &'static str| -> Result<MapHandle, ProbeError> {
-            let found = object.maps().find(|m| m.name() == name).ok_or(ProbeError::Map { map: name, detail: "not in the object".to_owned() })?;
-            MapHandle::try_from(&found).map_err(|e| ProbeError::Map { map: name, detail: e.to_string() })
+            let found = object
+                .maps()
+                .find(|m| m.name() == name)
+                .ok_or(ProbeError::Map {
+                    map: name,
+                    detail: "not in the object".to_owned(),
+                })?;
+            MapHandle::try_from(&found).map_err(|e| ProbeError::Map {
+                map: name,
+                detail: e.to_string(),
+            })
         };
         let events_map = map(EVENTS_MAP)?;
         let config_map = map(CONFIG_MAP)?;
@@ -116,17 +139,34 @@ impl Probe {
                 }
                 0
             })
-            .map_err(|e| ProbeError::Map { map: EVENTS_MAP, detail: e.to_string() })?;
-        let ring = builder.build().map_err(|e| ProbeError::Map { map: EVENTS_MAP, detail: e.to_string() })?;
+            .map_err(|e| ProbeError::Map {
+                map: EVENTS_MAP,
+                detail: e.to_string(),
+            })?;
+        let ring = builder.build().map_err(|e| ProbeError::Map {
+            map: EVENTS_MAP,
+            detail: e.to_string(),
+        })?;
 
-        let mut probe = Probe { ring, inbox, links: Vec::new(), config_map, excluded_map, drops_map, _object: object };
+        let mut probe = Probe {
+            ring,
+            inbox,
+            links: Vec::new(),
+            config_map,
+            excluded_map,
+            drops_map,
+            _object: object,
+        };
         probe.set_enabled(config.enabled)?;
         for pid in &config.excluded_pids {
             probe.exclude_pid(*pid)?;
         }
         for program in probe._object.progs_mut() {
             let name = program.name().to_string_lossy().into_owned();
-            let link = program.attach().map_err(|e| ProbeError::Attach { program: name.clone(), detail: e.to_string() })?;
+            let link = program.attach().map_err(|e| ProbeError::Attach {
+                program: name.clone(),
+                detail: e.to_string(),
+            })?;
             probe.links.push((name, link));
         }
         Ok(probe)
@@ -140,10 +180,16 @@ impl Probe {
     /// Waits up to `timeout` for records, decodes all that are available and hands each
     /// event to `on_event`. Returns the number of events delivered. Malformed records are
     /// counted in [`Probe::decode_errors`].
-    pub fn poll(&mut self, timeout: Duration, mut on_event: impl FnMut(RawEvent)) -> Result<usize, ProbeError> {
+    pub fn poll(
+        &mut self,
+        timeout: Duration,
+        mut on_event: impl FnMut(RawEvent),
+    ) -> Result<usize, ProbeError> {
         let rc = self.ring.poll_raw(timeout);
         if rc < 0 && rc != -libc::EINTR {
-            return Err(ProbeError::Poll { detail: std::io::Error::from_raw_os_error(-rc).to_string() });
+            return Err(ProbeError::Poll {
+                detail: std::io::Error::from_raw_os_error(-rc).to_string(),
+            });
         }
         let events = std::mem::take(&mut lock(&self.inbox).events);
         let delivered = events.len();
@@ -163,13 +209,24 @@ impl Probe {
             let values = self
                 .drops_map
                 .lookup_percpu(&event_type.id().to_ne_bytes(), MapFlags::ANY)
-                .map_err(|e| ProbeError::Map { map: DROPS_MAP, detail: e.to_string() })?
+                .map_err(|e| ProbeError::Map {
+                    map: DROPS_MAP,
+                    detail: e.to_string(),
+                })?
                 .unwrap_or_default();
             let per_cpu: Vec<u64> = values
                 .iter()
-                .map(|v| v.get(..8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_ne_bytes))
+                .map(|v| {
+                    v.get(..8)
+                        .and_then(|b| b.try_into().ok())
+                        .map_or(0, u64::from_ne_bytes)
+                })
                 .collect();
-            per_type.push(TypeDrops { event_type, total: per_cpu.iter().sum(), per_cpu });
+            per_type.push(TypeDrops {
+                event_type,
+                total: per_cpu.iter().sum(),
+                per_cpu,
+            });
         }
         Ok(DropCounts { per_type })
     }
@@ -177,18 +234,31 @@ impl Probe {
     /// Makes the kernel produce exactly these event types from now on.
     pub fn set_enabled(&mut self, enabled: EventTypes) -> Result<(), ProbeError> {
         self.config_map
-            .update(&0u32.to_ne_bytes(), &enabled.bits().to_ne_bytes(), MapFlags::ANY)
-            .map_err(|e| ProbeError::Map { map: CONFIG_MAP, detail: e.to_string() })
+            .update(
+                &0u32.to_ne_bytes(),
+                &enabled.bits().to_ne_bytes(),
+                MapFlags::ANY,
+            )
+            .map_err(|e| ProbeError::Map {
+                map: CONFIG_MAP,
+                detail: e.to_string(),
+            })
     }
 
     /// Makes the kernel ignore every event of this thread group (e.g. Vigil's own pid).
     pub fn exclude_pid(&mut self, pid: u32) -> Result<(), ProbeError> {
         self.excluded_map
             .update(&pid.to_ne_bytes(), &[1u8], MapFlags::ANY)
-            .map_err(|e| ProbeError::Map { map: EXCLUDED_MAP, detail: format!("excluding pid {pid}: {e}") })
+            .map_err(|e| ProbeError::Map {
+                map: EXCLUDED_MAP,
+                detail: format!("excluding pid {pid}: {e}"),
+            })
     }
 }
 
 fn load_error(stage: &'static str) -> impl Fn(libbpf_rs::Error) -> ProbeError {
-    move |e| ProbeError::Load { stage, detail: e.to_string() }
+    move |e| ProbeError::Load {
+        stage,
+        detail: e.to_string(),
+    }
 }

@@ -19,7 +19,10 @@ pub(crate) struct Header {
 
 pub(crate) fn header(r: &mut Reader<'_>) -> Result<Header, DecodeError> {
     let _event_type = r.u32()?;
-    Ok(Header { cpu: r.u32()?, timestamp_boot_ns: r.u64()? })
+    Ok(Header {
+        cpu: r.u32()?,
+        timestamp_boot_ns: r.u64()?,
+    })
 }
 
 /// `struct vg_process_ctx`.
@@ -30,7 +33,13 @@ pub(crate) fn process_ctx(r: &mut Reader<'_>) -> Result<ProcessContext, DecodeEr
     let _pad = r.u32()?;
     let cgroup_id = r.u64()?;
     let comm = c_string(&r.bytes::<16>()?);
-    Ok(ProcessContext { pid, tid, ppid, cgroup_id, comm })
+    Ok(ProcessContext {
+        pid,
+        tid,
+        ppid,
+        cgroup_id,
+        comm,
+    })
 }
 
 /// `struct vg_creds`.
@@ -45,7 +54,17 @@ pub(crate) fn creds(r: &mut Reader<'_>) -> Result<Credentials, DecodeError> {
     let _pad = r.u32()?;
     let cap_effective = r.u64()?;
     let cap_permitted = r.u64()?;
-    Ok(Credentials { uid, gid, euid, egid, fsuid, fsgid, auid, cap_effective, cap_permitted })
+    Ok(Credentials {
+        uid,
+        gid,
+        euid,
+        egid,
+        fsuid,
+        fsgid,
+        auid,
+        cap_effective,
+        cap_permitted,
+    })
 }
 
 /// `struct vg_file`; `None` when the kernel had no file (flags without VG_FILE_PRESENT).
@@ -91,7 +110,10 @@ pub(crate) fn file(r: &mut Reader<'_>, fixed_size: usize) -> Result<Option<FileI
 
 /// Joins NUL-terminated names given leaf first into an absolute path ("/" when empty).
 pub(crate) fn path_from_segments(segments: &[u8]) -> Vec<u8> {
-    let names: Vec<&[u8]> = segments.split(|b| *b == 0).filter(|s| !s.is_empty()).collect();
+    let names: Vec<&[u8]> = segments
+        .split(|b| *b == 0)
+        .filter(|s| !s.is_empty())
+        .collect();
     if names.is_empty() {
         return b"/".to_vec();
     }

@@ -41,8 +41,14 @@ pub(crate) fn decode(record: &[u8]) -> Result<ExecEvent, DecodeError> {
     let envs = r.blob("exec.envs", fixed)?;
     r.expect_consumed("vg_exec_event", EXEC_EVENT_SIZE)?;
 
-    let argc = u32::try_from(argc).map_err(|_| DecodeError::InvalidField { field: "exec.argc", value: i64::from(argc) })?;
-    let envc = u32::try_from(envc).map_err(|_| DecodeError::InvalidField { field: "exec.envc", value: i64::from(envc) })?;
+    let argc = u32::try_from(argc).map_err(|_| DecodeError::InvalidField {
+        field: "exec.argc",
+        value: i64::from(argc),
+    })?;
+    let envc = u32::try_from(envc).map_err(|_| DecodeError::InvalidField {
+        field: "exec.envc",
+        value: i64::from(envc),
+    })?;
     let args = split_values(args, flags & (ARGS_CUT | ARGS_FAULT) != 0, argc);
     let envs = split_values(envs, flags & (ENVS_CUT | ENVS_FAULT) != 0, envc);
     Ok(ExecEvent {

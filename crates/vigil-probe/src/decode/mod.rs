@@ -20,13 +20,26 @@ pub enum DecodeError {
     #[error("unknown event type {0}")]
     UnknownType(u32),
     #[error("{field}: {len} bytes at offset {offset} outside the variable part of a {record_len}-byte record")]
-    BlobOutOfBounds { field: &'static str, offset: usize, len: usize, record_len: usize },
+    BlobOutOfBounds {
+        field: &'static str,
+        offset: usize,
+        len: usize,
+        record_len: usize,
+    },
     #[error("{field}: invalid value {value}")]
     InvalidField { field: &'static str, value: i64 },
     #[error("decoder read {read} bytes of the fixed part of {record}, whose C size is {size}")]
-    LayoutMismatch { record: &'static str, read: usize, size: usize },
+    LayoutMismatch {
+        record: &'static str,
+        read: usize,
+        size: usize,
+    },
     #[error("{event_type} record of {len} bytes, expected {expected}")]
-    WrongSize { event_type: EventType, len: usize, expected: usize },
+    WrongSize {
+        event_type: EventType,
+        len: usize,
+        expected: usize,
+    },
 }
 
 /// Decodes one ring-buffer record.
@@ -35,12 +48,18 @@ pub fn decode(record: &[u8]) -> Result<RawEvent, DecodeError> {
         .get(..4)
         .and_then(|b| b.try_into().ok())
         .map(u32::from_ne_bytes)
-        .ok_or(DecodeError::TooShort { need: 4, have: record.len() })?;
+        .ok_or(DecodeError::TooShort {
+            need: 4,
+            have: record.len(),
+        })?;
     let event_type = EventType::from_id(type_id).ok_or(DecodeError::UnknownType(type_id))?;
     match event_type {
         EventType::Exec => {
             if record.len() < exec::EXEC_EVENT_SIZE {
-                return Err(DecodeError::TooShort { need: exec::EXEC_EVENT_SIZE, have: record.len() });
+                return Err(DecodeError::TooShort {
+                    need: exec::EXEC_EVENT_SIZE,
+                    have: record.len(),
+                });
             }
             exec::decode(record).map(|e| RawEvent::Exec(Box::new(e)))
         }
@@ -59,7 +78,11 @@ fn exact_size(event_type: EventType, record: &[u8], expected: usize) -> Result<(
     if record.len() == expected {
         Ok(())
     } else {
-        Err(DecodeError::WrongSize { event_type, len: record.len(), expected })
+        Err(DecodeError::WrongSize {
+            event_type,
+            len: record.len(),
+            expected,
+        })
     }
 }
 

@@ -15,17 +15,34 @@ impl<'a> Reader<'a> {
 
     /// Fails unless exactly `size` bytes were consumed: the decoder read the fixed part of a
     /// record as the C struct of that size.
-    pub(crate) fn expect_consumed(&self, record: &'static str, size: usize) -> Result<(), DecodeError> {
+    pub(crate) fn expect_consumed(
+        &self,
+        record: &'static str,
+        size: usize,
+    ) -> Result<(), DecodeError> {
         if self.pos == size {
             Ok(())
         } else {
-            Err(DecodeError::LayoutMismatch { record, read: self.pos, size })
+            Err(DecodeError::LayoutMismatch {
+                record,
+                read: self.pos,
+                size,
+            })
         }
     }
 
     pub(crate) fn bytes<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
-        let end = self.pos.checked_add(N).ok_or(DecodeError::TooShort { need: usize::MAX, have: self.record.len() })?;
-        let slice = self.record.get(self.pos..end).ok_or(DecodeError::TooShort { need: end, have: self.record.len() })?;
+        let end = self.pos.checked_add(N).ok_or(DecodeError::TooShort {
+            need: usize::MAX,
+            have: self.record.len(),
+        })?;
+        let slice = self
+            .record
+            .get(self.pos..end)
+            .ok_or(DecodeError::TooShort {
+                need: end,
+                have: self.record.len(),
+            })?;
         let mut out = [0u8; N];
         out.copy_from_slice(slice);
         self.pos = end;
@@ -46,7 +63,11 @@ impl<'a> Reader<'a> {
 
     /// A `struct vg_blob` (offset from the record start, length), resolved against the
     /// record: it must lie after the fixed part (`fixed_size`) and inside the record.
-    pub(crate) fn blob(&mut self, field: &'static str, fixed_size: usize) -> Result<&'a [u8], DecodeError> {
+    pub(crate) fn blob(
+        &mut self,
+        field: &'static str,
+        fixed_size: usize,
+    ) -> Result<&'a [u8], DecodeError> {
         let offset = self.u32()? as usize;
         let len = self.u32()? as usize;
         if len == 0 {
@@ -54,8 +75,15 @@ impl<'a> Reader<'a> {
         }
         let end = offset.checked_add(len);
         match end {
-            Some(end) if offset >= fixed_size && end <= self.record.len() => Ok(&self.record[offset..end]),
-            _ => Err(DecodeError::BlobOutOfBounds { field, offset, len, record_len: self.record.len() }),
+            Some(end) if offset >= fixed_size && end <= self.record.len() => {
+                Ok(&self.record[offset..end])
+            }
+            _ => Err(DecodeError::BlobOutOfBounds {
+                field,
+                offset,
+                len,
+                record_len: self.record.len(),
+            }),
         }
     }
 }

@@ -55,7 +55,15 @@ mod tests {
     #[test]
     fn splits_complete_values() {
         let v = split_values(b"ls\0-l\0\0/tmp\0", false, 4);
-        assert_eq!(v.values, [b"ls".to_vec(), b"-l".to_vec(), b"".to_vec(), b"/tmp".to_vec()]);
+        assert_eq!(
+            v.values,
+            [
+                b"ls".to_vec(),
+                b"-l".to_vec(),
+                b"".to_vec(),
+                b"/tmp".to_vec()
+            ]
+        );
         assert!(!v.truncated);
     }
 

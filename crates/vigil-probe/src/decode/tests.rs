@@ -29,11 +29,26 @@ impl Record {
         self.u32(event_type).u32(1).u64(123_456)
     }
     fn process(self, pid: u32, tid: u32) -> Self {
-        self.u32(pid).u32(tid).u32(1).u32(0).u64(77).chars::<16>(b"bash")
+        self.u32(pid)
+            .u32(tid)
+            .u32(1)
+            .u32(0)
+            .u64(77)
+            .chars::<16>(b"bash")
     }
     fn file(self, flags: u32, path: (u32, u32)) -> Self {
-        self.u64(42).u64(1_000).u64(2_000).u32(27).u32((254 << 20) | 3).u32(0).u32(0).u32(0o100755).u32(flags)
-            .chars::<16>(b"ext4").u32(path.0).u32(path.1)
+        self.u64(42)
+            .u64(1_000)
+            .u64(2_000)
+            .u32(27)
+            .u32((254 << 20) | 3)
+            .u32(0)
+            .u32(0)
+            .u32(0o100755)
+            .u32(flags)
+            .chars::<16>(b"ext4")
+            .u32(path.0)
+            .u32(path.1)
     }
 }
 
@@ -46,10 +61,24 @@ fn exec_record(flags: u32, blobs: [(u32, u32); 7], data: &[u8]) -> Vec<u8> {
     let mut r = Record::default()
         .header(1)
         .process(100, 101)
-        .u32(0).u32(0).u32(0).u32(0).u32(0).u32(0).u32(u32::MAX).u32(0).u64(0x1ff).u64(0x1ff)
+        .u32(0)
+        .u32(0)
+        .u32(0)
+        .u32(0)
+        .u32(0)
+        .u32(0)
+        .u32(u32::MAX)
+        .u32(0)
+        .u64(0x1ff)
+        .u64(0x1ff)
         .file(1 | 2, at(blobs[6]))
         .file(0, (0, 0))
-        .u32(101).u32(flags).u32(2).u32(1).u64(8).u64(4)
+        .u32(101)
+        .u32(flags)
+        .u32(2)
+        .u32(1)
+        .u64(8)
+        .u64(4)
         .chars::<64>(b"pts3");
     for blob in &blobs[..6] {
         let (o, l) = at(*blob);
@@ -63,13 +92,28 @@ fn exec_record(flags: u32, blobs: [(u32, u32); 7], data: &[u8]) -> Vec<u8> {
 fn sample_exec() -> Vec<u8> {
     // filename | interp (absent) | cwd | cgroup | args | envs | path
     let data = b"/bin/ls\0tmp\0\0ls\0-l\0A=1\0ls\0bin\0usr\0";
-    exec_record(0, [(0, 7), (0, 0), (8, 4), (12, 0), (13, 6), (19, 4), (23, 11)], data)
+    exec_record(
+        0,
+        [(0, 7), (0, 0), (8, 4), (12, 0), (13, 6), (19, 4), (23, 11)],
+        data,
+    )
 }
 
 #[test]
 fn decodes_an_exec_record() {
-    let RawEvent::Exec(e) = decode(&sample_exec()).expect("decode") else { panic!("not exec") };
-    assert_eq!((e.timestamp_boot_ns, e.cpu, e.process.pid, e.process.tid, e.old_tid), (123_456, 1, 100, 101, 101));
+    let RawEvent::Exec(e) = decode(&sample_exec()).expect("decode") else {
+        panic!("not exec")
+    };
+    assert_eq!(
+        (
+            e.timestamp_boot_ns,
+            e.cpu,
+            e.process.pid,
+            e.process.tid,
+            e.old_tid
+        ),
+        (123_456, 1, 100, 101, 101)
+    );
     assert_eq!(e.process.comm, b"bash");
     assert_eq!(e.process.cgroup_id, 77);
     assert_eq!(e.credentials.auid, u32::MAX);
@@ -84,8 +128,14 @@ fn decodes_an_exec_record() {
     assert_eq!((e.args_area_len, e.envs_area_len), (8, 4));
     let file = e.file.expect("file");
     assert_eq!(file.path, b"/usr/bin/ls");
-    assert_eq!((file.inode, file.mount_id, file.dev_major, file.dev_minor), (42, 27, 254, 3));
-    assert_eq!((file.mode, file.mtime_unix_ns, file.ctime_unix_ns), (0o100755, 1_000, 2_000));
+    assert_eq!(
+        (file.inode, file.mount_id, file.dev_major, file.dev_minor),
+        (42, 27, 254, 3)
+    );
+    assert_eq!(
+        (file.mode, file.mtime_unix_ns, file.ctime_unix_ns),
+        (0o100755, 1_000, 2_000)
+    );
     assert_eq!(file.fs_type, b"ext4");
     assert!(file.in_upper_layer && !file.deleted);
     assert_eq!(file.path_error, None);
@@ -96,8 +146,14 @@ fn decodes_an_exec_record() {
 fn exec_flags_reach_the_event() {
     let data = b"/bin/ls\0/bin/sh\0";
     let flags = (1 << 0) | (1 << 6) | (1 << 7) | (1 << 8);
-    let record = exec_record(flags, [(0, 7), (8, 7), (0, 0), (0, 0), (0, 0), (0, 0), (0, 0)], data);
-    let RawEvent::Exec(e) = decode(&record).expect("decode") else { panic!("not exec") };
+    let record = exec_record(
+        flags,
+        [(0, 7), (8, 7), (0, 0), (0, 0), (0, 0), (0, 0), (0, 0)],
+        data,
+    );
+    let RawEvent::Exec(e) = decode(&record).expect("decode") else {
+        panic!("not exec")
+    };
     assert_eq!(e.interpreter_path.as_deref(), Some(&b"/bin/sh"[..]));
     assert!(e.args_truncated && e.cwd_truncated && e.cgroup_path_truncated);
     assert!(e.envs_truncated, "envc is 1 but no value was captured");
@@ -108,7 +164,9 @@ fn path_errors_are_reported() {
     let mut record = exec_record(0, [(0, 0); 7], b"");
     let flags_at = 16 + 40 + 48 + 44;
     record[flags_at..flags_at + 4].copy_from_slice(&(1u32 | 4).to_ne_bytes());
-    let RawEvent::Exec(e) = decode(&record).expect("decode") else { panic!("not exec") };
+    let RawEvent::Exec(e) = decode(&record).expect("decode") else {
+        panic!("not exec")
+    };
     assert_eq!(e.file.expect("file").path_error, Some(PathError::Truncated));
 }
 
@@ -119,10 +177,35 @@ fn rejects_blobs_outside_the_variable_part() {
     // filename blob pointing into the fixed part
     let filename_at = exec::EXEC_EVENT_SIZE - 48;
     bad[filename_at..filename_at + 8].copy_from_slice(&[8, 0, 0, 0, 3, 0, 0, 0]);
-    assert!(matches!(decode(&bad), Err(DecodeError::BlobOutOfBounds { field: "exec.filename", .. })));
-    let beyond = exec_record(0, [(1, 3), (0, 0), (0, 0), (0, 0), (0, 0), (0, 0), (0, 0)], b"abc");
-    assert!(matches!(decode(&beyond), Err(DecodeError::BlobOutOfBounds { .. })));
-    let overflow = exec_record(0, [(u32::MAX - EXEC_FIXED, u32::MAX), (0, 0), (0, 0), (0, 0), (0, 0), (0, 0), (0, 0)], b"");
+    assert!(matches!(
+        decode(&bad),
+        Err(DecodeError::BlobOutOfBounds {
+            field: "exec.filename",
+            ..
+        })
+    ));
+    let beyond = exec_record(
+        0,
+        [(1, 3), (0, 0), (0, 0), (0, 0), (0, 0), (0, 0), (0, 0)],
+        b"abc",
+    );
+    assert!(matches!(
+        decode(&beyond),
+        Err(DecodeError::BlobOutOfBounds { .. })
+    ));
+    let overflow = exec_record(
+        0,
+        [
+            (u32::MAX - EXEC_FIXED, u32::MAX),
+            (0, 0),
+            (0, 0),
+            (0, 0),
+            (0, 0),
+            (0, 0),
+            (0, 0),
+        ],
+        b"",
+    );
     assert!(decode(&overflow).is_err());
 }
 
@@ -131,17 +214,53 @@ fn rejects_negative_counts() {
     let mut record = sample_exec();
     let argc_at = 16 + 40 + 48 + 72 + 72 + 8;
     record[argc_at..argc_at + 4].copy_from_slice(&(-1i32).to_ne_bytes());
-    assert_eq!(decode(&record), Err(DecodeError::InvalidField { field: "exec.argc", value: -1 }));
+    assert_eq!(
+        decode(&record),
+        Err(DecodeError::InvalidField {
+            field: "exec.argc",
+            value: -1
+        })
+    );
 }
 
 #[test]
 fn decodes_fork_and_exit_records() {
-    let fork = Record::default().header(2).process(10, 11).u32(10).u32(12).u32(1).u32(1).u64(0x10000).0;
-    let RawEvent::Fork(f) = decode(&fork).expect("fork") else { panic!("not fork") };
-    assert_eq!((f.parent.pid, f.child_pid, f.child_tid, f.child_ppid, f.is_thread, f.clone_flags), (10, 10, 12, 1, true, 0x10000));
-    let exit = Record::default().header(3).process(10, 12).u32(9 | 0x80).u32(1).0;
-    let RawEvent::Exit(x) = decode(&exit).expect("exit") else { panic!("not exit") };
-    assert_eq!((x.cause, x.code, x.raw_status, x.group_exit, x.process.tid), (ExitCause::CoreDumped, 9, 0x89, true, 12));
+    let fork = Record::default()
+        .header(2)
+        .process(10, 11)
+        .u32(10)
+        .u32(12)
+        .u32(1)
+        .u32(1)
+        .u64(0x10000)
+        .0;
+    let RawEvent::Fork(f) = decode(&fork).expect("fork") else {
+        panic!("not fork")
+    };
+    assert_eq!(
+        (
+            f.parent.pid,
+            f.child_pid,
+            f.child_tid,
+            f.child_ppid,
+            f.is_thread,
+            f.clone_flags
+        ),
+        (10, 10, 12, 1, true, 0x10000)
+    );
+    let exit = Record::default()
+        .header(3)
+        .process(10, 12)
+        .u32(9 | 0x80)
+        .u32(1)
+        .0;
+    let RawEvent::Exit(x) = decode(&exit).expect("exit") else {
+        panic!("not exit")
+    };
+    assert_eq!(
+        (x.cause, x.code, x.raw_status, x.group_exit, x.process.tid),
+        (ExitCause::CoreDumped, 9, 0x89, true, 12)
+    );
     let mut long = exit.clone();
     long.push(0);
     assert!(matches!(decode(&long), Err(DecodeError::WrongSize { .. })));
@@ -150,7 +269,10 @@ fn decodes_fork_and_exit_records() {
 #[test]
 fn rejects_short_and_unknown_records() {
     assert!(matches!(decode(&[]), Err(DecodeError::TooShort { .. })));
-    assert_eq!(decode(&99u32.to_ne_bytes()), Err(DecodeError::UnknownType(99)));
+    assert_eq!(
+        decode(&99u32.to_ne_bytes()),
+        Err(DecodeError::UnknownType(99))
+    );
     let record = sample_exec();
     for len in 0..exec::EXEC_EVENT_SIZE {
         assert!(decode(&record[..len]).is_err(), "prefix of {len} bytes");

@@ -23,11 +23,18 @@ pub fn load_or_skip(config: &ProbeConfig) -> Option<Probe> {
 
 /// Polls until `done` holds for the events kept so far (those `keep` accepts) or 10 s pass;
 /// returns the kept events.
-pub fn collect(probe: &mut Probe, mut keep: impl FnMut(&RawEvent) -> bool, mut done: impl FnMut(&[RawEvent]) -> bool) -> Vec<RawEvent> {
+pub fn collect(
+    probe: &mut Probe,
+    mut keep: impl FnMut(&RawEvent) -> bool,
+    mut done: impl FnMut(&[RawEvent]) -> bool,
+) -> Vec<RawEvent> {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut kept = Vec::new();
     while !done(&kept) {
-        assert!(Instant::now() < deadline, "timed out; kept events: {kept:#?}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out; kept events: {kept:#?}"
+        );
         probe
             .poll(Duration::from_millis(100), |event| {
                 if keep(&event) {
@@ -83,9 +90,26 @@ pub fn file_facts(path: &std::path::Path) -> FileFacts {
     let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).expect("path without NUL");
     // SAFETY: statx writes into a zeroed, properly sized struct.
     let mut stx: libc::statx = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::statx(libc::AT_FDCWD, c_path.as_ptr(), 0, libc::STATX_BASIC_STATS | libc::STATX_MNT_ID, &mut stx) };
-    assert_eq!(rc, 0, "statx {}: {}", path.display(), std::io::Error::last_os_error());
-    assert!(stx.stx_mask & libc::STATX_MNT_ID != 0, "kernel gave no mount id");
+    let rc = unsafe {
+        libc::statx(
+            libc::AT_FDCWD,
+            c_path.as_ptr(),
+            0,
+            libc::STATX_BASIC_STATS | libc::STATX_MNT_ID,
+            &mut stx,
+        )
+    };
+    assert_eq!(
+        rc,
+        0,
+        "statx {}: {}",
+        path.display(),
+        std::io::Error::last_os_error()
+    );
+    assert!(
+        stx.stx_mask & libc::STATX_MNT_ID != 0,
+        "kernel gave no mount id"
+    );
     let mount_id = u32::try_from(stx.stx_mnt_id).expect("mount id fits u32");
     let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
     let fs_type = mountinfo
@@ -115,16 +139,28 @@ pub fn assert_file_is(file: &vigil_probe::FileInfo, path: &std::path::Path) {
     use std::os::unix::ffi::OsStrExt;
     let canonical = std::fs::canonicalize(path).expect("canonicalize");
     let facts = file_facts(&canonical);
-    assert_eq!(String::from_utf8_lossy(&file.path), canonical.to_string_lossy(), "path");
+    assert_eq!(
+        String::from_utf8_lossy(&file.path),
+        canonical.to_string_lossy(),
+        "path"
+    );
     assert_eq!(file.path, canonical.as_os_str().as_bytes());
     assert_eq!(file.path_error, None);
     assert_eq!(file.inode, facts.ino, "inode");
     assert_eq!(file.mount_id, facts.mount_id, "mount id");
-    assert_eq!((file.dev_major, file.dev_minor), (facts.dev_major, facts.dev_minor), "dev");
+    assert_eq!(
+        (file.dev_major, file.dev_minor),
+        (facts.dev_major, facts.dev_minor),
+        "dev"
+    );
     assert_eq!(file.mode, facts.mode, "mode");
     assert_eq!((file.uid, file.gid), (facts.uid, facts.gid), "owner");
     assert_eq!(file.mtime_unix_ns, facts.mtime_ns, "mtime");
     assert_eq!(file.ctime_unix_ns, facts.ctime_ns, "ctime");
-    assert_eq!(String::from_utf8_lossy(&file.fs_type), facts.fs_type, "filesystem type");
+    assert_eq!(
+        String::from_utf8_lossy(&file.fs_type),
+        facts.fs_type,
+        "filesystem type"
+    );
     assert!(!file.deleted);
 }
