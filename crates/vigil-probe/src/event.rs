@@ -87,7 +87,7 @@ pub struct FileInfo {
     pub path: Vec<u8>,
     pub path_error: Option<PathError>,
     pub inode: u64,
-    /// `struct mount.mnt_id`: the first field of /proc/<pid>/mountinfo.
+    /// `struct mount.mnt_id`: the first field of `/proc/<pid>/mountinfo`.
     pub mount_id: u32,
     /// `sb->s_dev` decoded; equal to `st_dev` of stat(2) for block-device filesystems.
     pub dev_major: u32,
@@ -140,7 +140,7 @@ pub struct ExecEvent {
     pub cwd_truncated: bool,
     /// Controlling terminal name (`tty->name`, e.g. "pts0"), if any.
     pub tty: Option<Vec<u8>>,
-    /// cgroup v2 path, e.g. "/system.slice/docker-<id>.scope" ("/" for the root cgroup).
+    /// cgroup v2 path, e.g. `/system.slice/docker-<id>.scope` ("/" for the root cgroup).
     pub cgroup_path: Vec<u8>,
     pub cgroup_path_truncated: bool,
     /// `bprm->argc` / `bprm->envc`: the counts the process really has.
@@ -148,7 +148,7 @@ pub struct ExecEvent {
     pub envc: u32,
     /// Bytes of the whole argv area of the new image (`mm->arg_end - mm->arg_start`).
     pub args_area_len: u64,
-    /// argv including argv[0]. Each value has at most [`crate::MAX_ARG_ENV_LEN`] bytes (a
+    /// argv including `argv[0]`. Each value has at most [`crate::MAX_ARG_ENV_LEN`] bytes (a
     /// longer one is cut and ends with "..."); at most 32 KiB of the argv area is captured.
     pub args: Vec<Vec<u8>>,
     /// Some value was cut or some values are missing.
