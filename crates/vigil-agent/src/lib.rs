@@ -4,3 +4,4 @@
 pub mod custom_events;
 pub mod heartbeat;
 pub mod rate_limiter;
+pub mod sink;
