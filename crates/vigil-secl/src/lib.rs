@@ -3,10 +3,16 @@
 //! the backend evaluate events with.
 
 pub mod ast;
+pub mod compile;
 pub mod error;
+pub mod eval;
+pub mod expression;
 pub mod lexer;
+pub mod matcher;
 pub mod net;
 pub mod parser;
+pub mod variables;
 
 pub use error::{ErrorKind, SeclError};
+pub use expression::{Expression, Predicate, PredicateTest};
 pub use parser::parse_expression;
