@@ -36,15 +36,16 @@ impl Expression {
         Ok(Expression { source: source.to_string(), ast, compiled })
     }
 
-    /// Evaluates on an event (variables read as unset).
+    /// Evaluates on an event (variables read as unset). An expression that reads fields of
+    /// specific event types matches only events of those types.
     pub fn matches(&self, event: &Event) -> bool {
-        let vars = VarStore::new();
-        self.compiled.eval(&Ctx::new(event, &vars))
+        self.matches_with(event, &VarStore::new())
     }
 
     /// Evaluates with a variable store.
     pub fn matches_with(&self, event: &Event, vars: &VarStore) -> bool {
-        self.compiled.eval(&Ctx::new(event, vars))
+        let types = &self.compiled.event_types;
+        (types.is_empty() || types.contains(&event.event_type())) && self.compiled.eval(&Ctx::new(event, vars))
     }
 
     pub fn source(&self) -> &str {

@@ -39,9 +39,21 @@ impl IpNet {
 
     /// Whether the two ranges share an address (one contains the other). For two single
     /// addresses this is equality.
+    ///
+    /// IPv4 addresses live in the IPv4-mapped range: an IPv6 range wider than that range
+    /// (prefix below 96, such as `::/0`) does not contain them.
     pub fn overlaps(&self, other: &IpNet) -> bool {
+        if self.is_v4() != other.is_v4() && self.prefix.min(other.prefix) < 96 {
+            return false;
+        }
         let p = self.prefix.min(other.prefix);
         (self.addr & mask(p)) == (other.addr & mask(p))
+    }
+}
+
+impl IpNet {
+    fn is_v4(&self) -> bool {
+        self.prefix >= 96 && (self.addr >> 32) == 0xffff
     }
 }
 
