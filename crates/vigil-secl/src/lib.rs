@@ -11,6 +11,7 @@ pub mod lexer;
 pub mod matcher;
 pub mod net;
 pub mod parser;
+pub mod policy;
 pub mod variables;
 
 pub use error::{ErrorKind, SeclError};
