@@ -12,8 +12,12 @@ pub mod matcher;
 pub mod net;
 pub mod parser;
 pub mod policy;
+pub mod ruleset;
 pub mod variables;
 
 pub use error::{ErrorKind, SeclError};
 pub use expression::{Expression, Predicate, PredicateTest};
 pub use parser::parse_expression;
+pub use policy::version::COMPATIBLE_AGENT_VERSION;
+pub use policy::{load_policies, parse_policy, Policy};
+pub use ruleset::{ExternalAction, Explanation, LoadOptions, Rule, RuleReport, RuleSet, RuleState, RuleStatus};

@@ -144,14 +144,13 @@ fn wildcard_match(p: &[u8], s: &[u8], ci: bool, separator: Option<u8>) -> bool {
     p[pi..].iter().all(|c| *c == b'*')
 }
 
-/// A per-segment path glob.
+/// A per-segment path glob: `*` stays within a segment; `**` as the last element matches one
+/// or more trailing segments, elsewhere zero or more segments.
 #[derive(Debug, Clone)]
 pub struct PathGlob {
     pattern: String,
-    /// Pattern segments; a trailing `**` is recorded in `recursive` instead.
     segments: Vec<String>,
     absolute: bool,
-    recursive: bool,
 }
 
 impl PathGlob {
@@ -161,57 +160,47 @@ impl PathGlob {
         }
         let absolute = pattern.starts_with('/');
         let body = pattern.strip_prefix('/').unwrap_or(pattern);
-        let mut segments: Vec<String> = body.split('/').map(str::to_string).collect();
-        let recursive = segments.last().is_some_and(|s| s == "**");
-        if recursive {
-            segments.pop();
+        let segments: Vec<String> = body.split('/').map(str::to_string).collect();
+        if segments.iter().any(|s| s.contains("**") && s != "**") {
+            return Err(format!("invalid path pattern {pattern:?}: `**` must be a whole path element"));
         }
-        if segments.iter().any(|s| s.contains("**")) {
-            return Err(format!("invalid path pattern {pattern:?}: `**` is only allowed as the last element"));
-        }
-        Ok(PathGlob { pattern: pattern.to_string(), segments, absolute, recursive })
+        Ok(PathGlob { pattern: pattern.to_string(), segments, absolute })
     }
 
     pub fn pattern(&self) -> &str {
         &self.pattern
     }
 
-    /// Whether the pattern's last element has no wildcard (its basename is a literal).
+    /// The last element when it has no wildcard (its basename is a literal).
     pub fn literal_basename(&self) -> Option<&str> {
-        if self.recursive {
-            return None;
-        }
         self.segments.last().map(String::as_str).filter(|b| !b.contains('*') && !b.is_empty())
     }
 
     pub fn matches(&self, path: &str) -> bool {
-        let seg_match = |p: &str, s: &str| wildcard_match(p.as_bytes(), s.as_bytes(), false, Some(b'/'));
         if self.absolute {
-            let Some(rest) = path.strip_prefix('/') else { return false };
-            let mut parts = rest.split('/');
-            for p in &self.segments {
-                match parts.next() {
-                    Some(s) if seg_match(p, s) => {}
-                    _ => return false,
-                }
-            }
-            match parts.next() {
-                None => !self.recursive,
-                Some(s) => self.recursive && !s.is_empty() || self.recursive && parts.next().is_some(),
+            match path.strip_prefix('/') {
+                Some(rest) => match_segments(&self.segments, &rest.split('/').collect::<Vec<_>>()),
+                None => false,
             }
         } else {
-            // A relative pattern matches the trailing segments of the path (and, when it ends
-            // with `**`, anything below them).
+            // A relative pattern matches the trailing elements of an absolute path.
             let parts: Vec<&str> = path.split('/').collect();
-            let n = self.segments.len();
-            let max_start = parts.len().saturating_sub(n);
-            (1..=max_start).any(|start| {
-                let window = &parts[start..start + n];
-                let tail = &parts[start + n..];
-                self.segments.iter().zip(window).all(|(p, s)| seg_match(p, s))
-                    && if self.recursive { !tail.is_empty() && !tail[0].is_empty() } else { tail.is_empty() }
-            })
+            (1..parts.len()).any(|start| match_segments(&self.segments, &parts[start..]))
         }
+    }
+}
+
+fn match_segments(pattern: &[String], parts: &[&str]) -> bool {
+    let Some((first, rest)) = pattern.split_first() else { return parts.is_empty() };
+    if first == "**" {
+        if rest.is_empty() {
+            return !parts.is_empty() && !parts[0].is_empty();
+        }
+        return (0..=parts.len()).any(|k| match_segments(rest, &parts[k..]));
+    }
+    match parts.split_first() {
+        Some((p, tail)) => wildcard_match(first.as_bytes(), p.as_bytes(), false, Some(b'/')) && match_segments(rest, tail),
+        None => false,
     }
 }
 
@@ -327,7 +316,8 @@ mod tests {
         assert!(!glob("/tmp/**", "/tmp"));
         assert!(glob("/home/*/.aws/credentials", "/home/bob/.aws/credentials"));
         assert!(!glob("/home/*/.aws/credentials", "/home/bob/x/.aws/credentials"));
-        assert!(PathGlob::new("/a/**/b").is_err());
+        assert!(glob("/a/**/b", "/a/b") && glob("/a/**/b", "/a/x/y/b") && !glob("/a/**/b", "/a/x/c"));
+        assert!(PathGlob::new("/a/x**/b").is_err());
     }
 
     #[test]

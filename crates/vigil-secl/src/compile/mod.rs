@@ -3,6 +3,7 @@
 //! `&&` / `||` operands cheapest first, and produces a boolean evaluator.
 
 mod compare;
+mod owned;
 mod value;
 
 use std::collections::{BTreeSet, HashMap};
@@ -16,6 +17,7 @@ use crate::eval::*;
 use crate::matcher::StrLit;
 use crate::variables::VarDecls;
 
+pub(crate) use owned::ConstVal;
 pub(crate) use value::Val;
 use value::*;
 
@@ -101,13 +103,6 @@ impl Compiled {
     }
 }
 
-/// A compiled value expression (the `expression` of a `set` action).
-pub(crate) struct CompiledValue {
-    pub val: Val,
-    pub iterate: Option<ProcessRef>,
-    pub event_types: BTreeSet<EventType>,
-}
-
 /// Compiles a boolean expression.
 pub fn compile_bool(expr: &Expr, source: &str, env: &CompileEnv<'_>) -> Result<Compiled, SeclError> {
     let mut c = Compiler::new(env);
@@ -122,10 +117,8 @@ pub fn compile_bool(expr: &Expr, source: &str, env: &CompileEnv<'_>) -> Result<C
 }
 
 /// Compiles an expression of any type.
-pub(crate) fn compile_value(expr: &Expr, source: &str, env: &CompileEnv<'_>) -> Result<CompiledValue, SeclError> {
-    let mut c = Compiler::new(env);
-    let val = c.compile(expr, source)?;
-    Ok(CompiledValue { val, iterate: c.register.map(|(_, w)| w), event_types: c.event_types })
+pub(crate) fn compile_value(expr: &Expr, source: &str, env: &CompileEnv<'_>) -> Result<Val, SeclError> {
+    Compiler::new(env).compile(expr, source)
 }
 
 /// Compiles a reference to one field (the `field` of a `set` action).
