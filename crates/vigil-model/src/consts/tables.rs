@@ -444,6 +444,22 @@ pub static EXIT_CAUSES: ConstTable = ConstTable {
     entries: &[("EXITED", 0), ("COREDUMPED", 1), ("SIGNALED", 2)],
 };
 
+/// Login-uid sentinel (`exec.auid != AUDIT_AUID_UNSET`): the kernel's `(uid_t)-1`.
+pub static AUDIT_UIDS: ConstTable = ConstTable {
+    family: "audit uids",
+    kind: TableKind::Enum,
+    secl: true,
+    entries: &[("AUDIT_AUID_UNSET", 4_294_967_295)],
+};
+
+/// `prctl(2)` options SECL rules name (`linux/prctl.h`).
+pub static PRCTL_OPTIONS: ConstTable = ConstTable {
+    family: "prctl options",
+    kind: TableKind::Enum,
+    secl: true,
+    entries: &[("PR_SET_NAME", 15), ("PR_GET_NAME", 16), ("PR_SET_DUMPABLE", 4), ("PR_SET_SECCOMP", 22), ("PR_SET_NO_NEW_PRIVS", 38)],
+};
+
 /// Every table, in SECL lookup order.
 pub static ALL_TABLES: &[&ConstTable] = &[
     &OPEN_FLAGS,
@@ -469,4 +485,6 @@ pub static ALL_TABLES: &[&ConstTable] = &[
     &PIPE_BUF_FLAGS,
     &UNLINK_FLAGS,
     &EXIT_CAUSES,
+    &AUDIT_UIDS,
+    &PRCTL_OPTIONS,
 ];
