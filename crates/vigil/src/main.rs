@@ -1,5 +1,7 @@
 //! The `vigil` command line: one binary for the agent, the backend and the tooling.
 
+mod cmd_start;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -13,6 +15,8 @@ struct Cli {
 enum Command {
     /// Print the JSON schema that Vigil's security events follow (envelope keys excluded).
     Schema,
+    /// Run the agent: attach the sensor, evaluate rules, write matched events.
+    Start(cmd_start::StartArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -22,5 +26,6 @@ fn main() -> anyhow::Result<()> {
             print!("{}", vigil_model::EVENT_SCHEMA);
             Ok(())
         }
+        Command::Start(args) => cmd_start::run(args),
     }
 }
