@@ -6,21 +6,20 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use vigil_model::record::{write_event_record, AgentContext, Envelope, DEFAULT_SERVICE};
-use vigil_model::{Event, EventData, ExitCause, ExitEvent, Process};
+use vigil_model::record::DEFAULT_SERVICE;
 use vigil_probe::{BootClock, DropCounts, EventTypes, Probe, ProbeConfig, ProbeError, RawEvent};
+
+use crate::pipeline::{unix_now_ns, AgentStats, Pipeline};
 use vigil_resolvers::mountinfo::MountTable;
 use vigil_resolvers::{CacheLimits, Resolvers};
 use vigil_secl::policy::{load_policies, parse_policy, Policy, PolicyFileError};
-use vigil_secl::ruleset::{LoadOptions, RuleSet, RuleState};
+use vigil_secl::ruleset::{LoadOptions, RuleSet};
 
-use crate::convert;
-use crate::custom_events::{write_custom_event, Heartbeat, LostEvents, PolicyReport, RuleReport, RulesetLoaded};
+use crate::custom_events::{Heartbeat, LostEvents, PolicyReport, RuleReport, RulesetLoaded};
 use crate::heartbeat::HeartbeatSchedule;
-use crate::rate_limiter::{RateLimit, RuleRateLimiter};
+use crate::rate_limiter::RateLimit;
 use crate::sink::RecordSink;
 
 /// How often kernel drop counters are compared and `lost_events` written if anything was lost.
@@ -87,16 +86,6 @@ impl std::fmt::Display for AgentError {
 
 impl std::error::Error for AgentError {}
 
-/// Counters of the pipeline.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AgentStats {
-    pub events: u64,
-    pub matched: u64,
-    pub records: u64,
-    pub rate_limited: u64,
-    pub sink_errors: u64,
-}
-
 /// What was loaded at start, for the start-up summary.
 #[derive(Debug, Clone)]
 pub struct StartSummary {
@@ -112,24 +101,14 @@ pub struct StartSummary {
 pub struct Agent {
     config: AgentConfig,
     probe: Probe,
-    clock: BootClock,
+    pipeline: Pipeline,
     clock_sampled: Instant,
-    mounts: MountTable,
-    resolvers: Resolvers,
-    ruleset: RuleSet,
-    state: RuleState,
     policies: Vec<PolicyReport>,
-    limiter: RuleRateLimiter,
     heartbeat: HeartbeatSchedule,
-    sink: Box<dyn RecordSink>,
     started: Instant,
-    stats: AgentStats,
     last_drops: BTreeMap<String, u64>,
     last_decode_errors: u64,
     lost_checked: Instant,
-    envelope: Envelope,
-    out: Vec<u8>,
-    matches: Vec<usize>,
     raw: Vec<RawEvent>,
     summary: StartSummary,
 }
@@ -214,38 +193,24 @@ impl Agent {
             event_types: ruleset.event_types().iter().map(|t| t.name().to_string()).collect(),
         };
         let (fast, slow, beats) = config.heartbeat;
-        let envelope = Envelope {
-            agent: AgentContext::for_rule(""),
-            title: String::new(),
-            hostname: config.hostname.clone(),
-            service: config.service.clone(),
-        };
+        let clock = BootClock::sample().map_err(AgentError::Io)?;
+        let pipeline = Pipeline::new(clock, mounts, resolvers, ruleset, config.rate_limit, sink, &config.hostname, &config.service);
         let mut agent = Agent {
             probe,
-            clock: BootClock::sample().map_err(AgentError::Io)?,
+            pipeline,
             clock_sampled: now,
-            mounts,
-            resolvers,
-            state: ruleset.new_state(),
-            ruleset,
             policies: reports,
-            limiter: RuleRateLimiter::new(config.rate_limit),
             heartbeat: HeartbeatSchedule::with_intervals(now, fast, slow, beats),
-            sink,
             started: now,
-            stats: AgentStats::default(),
             last_drops: BTreeMap::new(),
             last_decode_errors: 0,
             lost_checked: now,
-            envelope,
-            out: Vec::with_capacity(64 * 1024),
-            matches: Vec::new(),
             raw: Vec::new(),
             summary,
             config,
         };
-        agent.write_custom("ruleset_loaded", "Ruleset loaded", &loaded);
-        agent.flush();
+        agent.pipeline.write_custom("ruleset_loaded", "Ruleset loaded", &loaded);
+        agent.pipeline.flush();
         Ok(agent)
     }
 
@@ -254,26 +219,25 @@ impl Agent {
     }
 
     pub fn stats(&self) -> &AgentStats {
-        &self.stats
+        self.pipeline.stats()
     }
 
     pub fn resolvers(&self) -> &Resolvers {
-        &self.resolvers
+        self.pipeline.resolvers()
     }
 
     /// Reloads the policies (SIGHUP): a policy file that cannot be read keeps the old rules.
     pub fn reload(&mut self) -> Result<(), AgentError> {
         let (policies, ruleset) = load_rules(&self.config)?;
         self.probe.set_enabled(wanted_types(&ruleset)).map_err(AgentError::Probe)?;
-        self.state = ruleset.new_state();
         self.policies = policy_reports(&policies, &ruleset);
-        let ids: std::collections::HashSet<String> = ruleset.rules().iter().map(|r| r.id().to_string()).collect();
-        self.limiter.retain_rules(|id| ids.contains(id));
-        self.ruleset = ruleset;
+        self.pipeline.set_ruleset(ruleset);
         let loaded = RulesetLoaded::new(self.policies.clone());
-        self.write_custom("ruleset_loaded", "Ruleset loaded", &loaded);
+        self.summary.rules_loaded = loaded.loaded;
+        self.summary.rules_failed = loaded.failed;
+        self.pipeline.write_custom("ruleset_loaded", "Ruleset loaded", &loaded);
         self.heartbeat.restart(Instant::now());
-        self.flush();
+        self.pipeline.flush();
         Ok(())
     }
 
@@ -298,25 +262,25 @@ impl Agent {
         self.probe.poll(timeout, |e| raw.push(e)).map_err(AgentError::Probe)?;
         let n = raw.len();
         for event in raw.drain(..) {
-            self.handle(event);
+            self.pipeline.handle(event);
         }
         self.raw = raw;
         self.periodic();
-        self.flush();
+        self.pipeline.flush();
         Ok(n)
     }
 
     /// Final `lost_events` and flush.
     pub fn shutdown(&mut self) {
-        self.report_lost(true);
-        self.flush();
+        self.report_lost();
+        self.pipeline.flush();
     }
 
     fn periodic(&mut self) {
         let now = Instant::now();
         if now.duration_since(self.clock_sampled) >= CLOCK_RESAMPLE_EVERY {
             if let Ok(clock) = BootClock::sample() {
-                self.clock = clock;
+                self.pipeline.clock = clock;
             }
             self.clock_sampled = now;
         }
@@ -327,18 +291,17 @@ impl Agent {
                 rules_loaded: self.summary.rules_loaded,
                 rules_failed: self.summary.rules_failed,
             };
-            self.write_custom("heartbeat", "Heartbeat", &beat);
+            self.pipeline.write_custom("heartbeat", "Heartbeat", &beat);
         }
         if now.duration_since(self.lost_checked) >= LOST_EVENTS_EVERY {
             self.lost_checked = now;
-            self.report_lost(false);
+            self.report_lost();
         }
-        self.resolvers.expire(unix_now_ns());
+        self.pipeline.resolvers.expire(unix_now_ns());
     }
 
-    /// Writes `lost_events` with what was dropped since the last report (if anything, or always
-    /// when `final_report` and something was ever lost).
-    fn report_lost(&mut self, final_report: bool) {
+    /// Writes `lost_events` with what was dropped since the last report, if anything was.
+    fn report_lost(&mut self) {
         let mut lost = LostEvents::default();
         if let Ok(drops) = self.probe.drop_counts() {
             for (name, total) in drop_totals(&drops) {
@@ -351,116 +314,18 @@ impl Agent {
         let decode = self.probe.decode_errors();
         lost.decode_errors = decode - self.last_decode_errors.min(decode);
         self.last_decode_errors = decode;
-        for (rule, n) in self.limiter.take_suppressed() {
+        for (rule, n) in self.pipeline.limiter.take_suppressed() {
             lost.rate_limited.insert(rule, n);
         }
         let lost = lost.finalize();
         if !lost.is_empty() {
-            self.write_custom("lost_events", "Lost events", &lost);
-        } else if final_report {
-            // Nothing new to report.
+            self.pipeline.write_custom("lost_events", "Lost events", &lost);
         }
     }
 
-    fn handle(&mut self, raw: RawEvent) {
-        self.stats.events += 1;
-        let Some(event) = self.to_event(raw) else { return };
-        if !self.ruleset.rules().is_empty() {
-            self.evaluate(&event);
-        }
-    }
-
-    /// Resolves a kernel record into a model event (updating the process cache).
-    fn to_event(&mut self, raw: RawEvent) -> Option<Event> {
-        let ts = self.clock.to_unix_ns(raw.timestamp_boot_ns());
-        match raw {
-            RawEvent::Exec(e) => {
-                let info = convert::exec_info(&e, &self.clock, &self.mounts);
-                let process = self.resolvers.exec(info);
-                let mut event = Event::new(ts, process, EventData::Exec);
-                event.tid = e.process.tid;
-                Some(event)
-            }
-            RawEvent::Fork(f) => {
-                let info = convert::fork_info(&f, &self.clock);
-                let process = self.resolvers.fork(&info);
-                if f.is_thread {
-                    return None;
-                }
-                Some(Event::new(ts, process, EventData::Fork))
-            }
-            RawEvent::Exit(x) => {
-                let process: Arc<Process> = self.resolvers.exit(x.process.pid, ts);
-                let cause = match x.cause {
-                    vigil_probe::ExitCause::Exited => ExitCause::Exited,
-                    vigil_probe::ExitCause::Signaled => ExitCause::Signaled,
-                    vigil_probe::ExitCause::CoreDumped => ExitCause::Coredumped,
-                };
-                let mut event = Event::new(ts, process, EventData::Exit(ExitEvent { cause, code: x.code }));
-                event.tid = x.process.tid;
-                Some(event)
-            }
-        }
-    }
-
-    fn evaluate(&mut self, event: &Event) {
-        self.matches.clear();
-        self.ruleset.evaluate(event, &mut self.state, &mut self.matches);
-        let now = Instant::now();
-        for k in 0..self.matches.len() {
-            let rule = self.ruleset.rule(self.matches[k]);
-            self.stats.matched += 1;
-            if rule.report.silent {
-                continue;
-            }
-            if !self.limiter.allow(rule.id(), now) {
-                self.stats.rate_limited += 1;
-                continue;
-            }
-            let r = &rule.report;
-            let agent = &mut self.envelope.agent;
-            agent.rule_id.clone_from(&r.id);
-            agent.rule_version.clone_from(&r.version);
-            agent.policy_name.clone_from(&r.policy);
-            agent.policy_version.clone_from(&r.policy_version);
-            self.envelope.title.clone_from(&r.description);
-            let start = self.out.len();
-            write_event_record(&mut self.out, &self.envelope, event);
-            self.emit(start);
-        }
-    }
-
-    fn write_custom<T: serde::Serialize>(&mut self, name: &str, title: &str, payload: &T) {
-        let start = self.out.len();
-        let now = unix_now_ns();
-        write_custom_event(&mut self.out, &self.config.hostname, &self.config.service, name, title, now, payload);
-        self.emit(start);
-    }
-
-    /// Sends the record at `out[start..]` to the sink.
-    fn emit(&mut self, start: usize) {
-        if let Err(e) = self.sink.write_record(&self.out[start..]) {
-            self.stats.sink_errors += 1;
-            eprintln!("vigil: output error: {e}");
-        } else {
-            self.stats.records += 1;
-        }
-        self.out.truncate(start);
-    }
-
-    fn flush(&mut self) {
-        if let Err(e) = self.sink.flush() {
-            self.stats.sink_errors += 1;
-            eprintln!("vigil: output flush error: {e}");
-        }
-    }
 }
 
 fn drop_totals(d: &DropCounts) -> Vec<(String, u64)> {
     d.per_type.iter().map(|t| (t.event_type.name().to_string(), t.total)).collect()
 }
 
-/// Wall-clock now, unix ns.
-fn unix_now_ns() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
-}

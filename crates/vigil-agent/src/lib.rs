@@ -5,7 +5,9 @@ pub mod agent;
 pub mod convert;
 pub mod custom_events;
 pub mod heartbeat;
+pub mod pipeline;
 pub mod rate_limiter;
 pub mod sink;
 
-pub use agent::{Agent, AgentConfig, AgentError, AgentStats, StartSummary};
+pub use agent::{Agent, AgentConfig, AgentError, StartSummary};
+pub use pipeline::{AgentStats, Pipeline};
