@@ -43,20 +43,30 @@
 //! an fd through `task->files->fdt->fd[fd]`; `vg_put_file` and `vg_put_cwd` already capture
 //! what such events need.
 
+mod approvers;
 mod clock;
 mod config;
 mod decode;
 mod error;
 mod event;
+mod file_event;
 mod privileges;
 mod probe;
 
+pub use approvers::{Approvers, FilterCounts, TypeFilterCounts, MAX_BASENAME_LEN};
 pub use clock::{boot_time_now_ns, BootClock};
-pub use config::{EventType, EventTypes, ProbeConfig, MAX_RING_BUFFER_SIZE, MIN_RING_BUFFER_SIZE};
+pub use config::{
+    EventType, EventTypes, FileErrors, ProbeConfig, MAX_RING_BUFFER_SIZE, MIN_RING_BUFFER_SIZE,
+};
 pub use decode::{decode, DecodeError, MAX_ARG_ENV_LEN};
 pub use error::ProbeError;
 pub use event::{
     Credentials, ExecEvent, ExitCause, ExitEvent, FileInfo, ForkEvent, PathError, ProcessContext,
     RawEvent,
+};
+pub use file_event::{
+    BaseDir, ChmodEvent, ChownEvent, FileSyscall, LinkEvent, MkdirEvent, OpenEvent, PathArg,
+    RemoveXattrEvent, RenameEvent, RmdirEvent, SetXattrEvent, Syscall, TimeChange, UnlinkEvent,
+    UtimesEvent,
 };
 pub use probe::{DropCounts, Probe, TypeDrops};
