@@ -161,13 +161,33 @@ struct vg_fs_plan {
 	bool has_path2;
 };
 
+/* The syscalls vg_fs_plan_of knows, without reading registers (the exit fast path). */
+static __always_inline bool vg_is_fs_nr(long nr)
+{
+	switch (nr) {
+	case VG_NR_OPEN: case VG_NR_RENAME: case VG_NR_MKDIR: case VG_NR_RMDIR:
+	case VG_NR_CREAT: case VG_NR_LINK: case VG_NR_UNLINK: case VG_NR_CHMOD:
+	case VG_NR_FCHMOD: case VG_NR_CHOWN: case VG_NR_FCHOWN: case VG_NR_LCHOWN:
+	case VG_NR_UTIME: case VG_NR_SETXATTR: case VG_NR_LSETXATTR: case VG_NR_FSETXATTR:
+	case VG_NR_REMOVEXATTR: case VG_NR_LREMOVEXATTR: case VG_NR_FREMOVEXATTR:
+	case VG_NR_UTIMES: case VG_NR_OPENAT: case VG_NR_MKDIRAT: case VG_NR_FCHOWNAT:
+	case VG_NR_FUTIMESAT: case VG_NR_UNLINKAT: case VG_NR_RENAMEAT: case VG_NR_LINKAT:
+	case VG_NR_FCHMODAT: case VG_NR_UTIMENSAT: case VG_NR_RENAMEAT2: case VG_NR_OPENAT2:
+	case VG_NR_FCHMODAT2: case VG_NR_SETXATTRAT: case VG_NR_REMOVEXATTRAT:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Maps a syscall to its plan from the saved user registers (the same at entry and exit).
  * False for syscalls that are not file activity. */
 static __always_inline bool vg_fs_plan_of(long nr, struct pt_regs *regs, struct vg_fs_plan *p)
 {
-	unsigned long a0 = BPF_CORE_READ(regs, di), a1 = BPF_CORE_READ(regs, si),
-		      a2 = BPF_CORE_READ(regs, dx), a3 = BPF_CORE_READ(regs, r10),
-		      a4 = BPF_CORE_READ(regs, r8);
+	if (!vg_is_fs_nr(nr))
+		return false;
+	/* tp_btf: regs is a trusted kernel pointer, read directly (no helper call). */
+	unsigned long a0 = regs->di, a1 = regs->si, a2 = regs->dx, a3 = regs->r10, a4 = regs->r8;
 
 	p->nr = nr;
 	p->dirfd = VG_AT_FDCWD;
@@ -322,25 +342,6 @@ static __always_inline bool vg_fs_plan_of(long nr, struct pt_regs *regs, struct 
 	}
 	p->has_path = true;
 	return true;
-}
-
-/* The syscalls vg_fs_plan_of knows, without reading registers (the exit fast path). */
-static __always_inline bool vg_is_fs_nr(long nr)
-{
-	switch (nr) {
-	case VG_NR_OPEN: case VG_NR_RENAME: case VG_NR_MKDIR: case VG_NR_RMDIR:
-	case VG_NR_CREAT: case VG_NR_LINK: case VG_NR_UNLINK: case VG_NR_CHMOD:
-	case VG_NR_FCHMOD: case VG_NR_CHOWN: case VG_NR_FCHOWN: case VG_NR_LCHOWN:
-	case VG_NR_UTIME: case VG_NR_SETXATTR: case VG_NR_LSETXATTR: case VG_NR_FSETXATTR:
-	case VG_NR_REMOVEXATTR: case VG_NR_LREMOVEXATTR: case VG_NR_FREMOVEXATTR:
-	case VG_NR_UTIMES: case VG_NR_OPENAT: case VG_NR_MKDIRAT: case VG_NR_FCHOWNAT:
-	case VG_NR_FUTIMESAT: case VG_NR_UNLINKAT: case VG_NR_RENAMEAT: case VG_NR_LINKAT:
-	case VG_NR_FCHMODAT: case VG_NR_UTIMENSAT: case VG_NR_RENAMEAT2: case VG_NR_OPENAT2:
-	case VG_NR_FCHMODAT2: case VG_NR_SETXATTRAT: case VG_NR_REMOVEXATTRAT:
-		return true;
-	default:
-		return false;
-	}
 }
 
 /* The arguments that live in user structs (openat2's open_how, setxattrat's xattr_args). */
@@ -723,7 +724,7 @@ static __always_inline void vg_open_exit_unpended(struct pt_regs *regs, long nr,
 SEC("tp_btf/sys_exit")
 int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 {
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	long nr = regs->orig_ax;
 	__u64 key = bpf_get_current_pid_tgid();
 	void *pending;
 	__u32 cap = VG_PENDING_SMALL;

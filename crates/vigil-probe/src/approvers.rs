@@ -23,10 +23,7 @@ pub struct Approvers {
 impl Approvers {
     /// Checks the approvers for `event_type`.
     pub fn validate(&self, event_type: EventType) -> Result<(), ProbeError> {
-        let invalid = |reason: String| ProbeError::InvalidApprovers {
-            event_type,
-            reason,
-        };
+        let invalid = |reason: String| ProbeError::InvalidApprovers { event_type, reason };
         if !event_type.is_file() {
             return Err(invalid("only file event types have approvers".to_owned()));
         }

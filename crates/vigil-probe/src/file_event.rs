@@ -90,7 +90,10 @@ const SYSCALLS: [(Syscall, u32, &str); 34] = [
 impl Syscall {
     /// The syscall with this x86_64 number, if it is a file-activity syscall.
     pub fn from_nr(nr: u32) -> Option<Syscall> {
-        SYSCALLS.iter().find(|(_, n, _)| *n == nr).map(|(s, _, _)| *s)
+        SYSCALLS
+            .iter()
+            .find(|(_, n, _)| *n == nr)
+            .map(|(s, _, _)| *s)
     }
 
     /// The x86_64 syscall number.
@@ -312,8 +315,14 @@ mod tests {
             path: p.to_vec(),
             truncated: false,
         };
-        assert_eq!(arg(b"/etc/x", BaseDir::NotNeeded).absolute(), Some(b"/etc/x".to_vec()));
-        assert_eq!(arg(b"a/b", dir(b"/tmp")).absolute(), Some(b"/tmp/a/b".to_vec()));
+        assert_eq!(
+            arg(b"/etc/x", BaseDir::NotNeeded).absolute(),
+            Some(b"/etc/x".to_vec())
+        );
+        assert_eq!(
+            arg(b"a/b", dir(b"/tmp")).absolute(),
+            Some(b"/tmp/a/b".to_vec())
+        );
         assert_eq!(arg(b"../b", dir(b"/")).absolute(), Some(b"/../b".to_vec()));
         assert_eq!(arg(b"a", BaseDir::Unresolved).absolute(), None);
         assert_eq!(arg(b"", dir(b"/tmp")).absolute(), None);

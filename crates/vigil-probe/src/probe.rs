@@ -336,7 +336,11 @@ impl Probe {
         approvers: &Approvers,
     ) -> Result<(), ProbeError> {
         approvers.validate(event_type)?;
-        let mut hashes: Vec<u64> = approvers.basenames.iter().map(|n| basename_hash(n)).collect();
+        let mut hashes: Vec<u64> = approvers
+            .basenames
+            .iter()
+            .map(|n| basename_hash(n))
+            .collect();
         hashes.sort_unstable();
         hashes.dedup();
         // Add the new names first, then switch the type's settings, then drop stale names:
@@ -357,10 +361,15 @@ impl Probe {
             flags |= APPROVE_BY_FLAGS;
         }
         self.write_approver_cfg(event_type, flags, approvers.open_flags_mask.unwrap_or(0))?;
-        let previous = self.approved.insert(event_type, hashes.clone()).unwrap_or_default();
+        let previous = self
+            .approved
+            .insert(event_type, hashes.clone())
+            .unwrap_or_default();
         self.remove_names(
             event_type,
-            previous.into_iter().filter(|h| hashes.binary_search(h).is_err()),
+            previous
+                .into_iter()
+                .filter(|h| hashes.binary_search(h).is_err()),
         )
     }
 

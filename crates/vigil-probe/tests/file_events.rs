@@ -172,17 +172,26 @@ fn open_variants_report_the_exact_file() {
     assert_file_is(o.call.file.as_ref().expect("file"), &existing);
     let arg = path_arg(&o.call);
     assert_eq!(arg.path, existing.as_os_str().as_bytes());
-    assert_eq!((arg.dirfd, &arg.base_dir), (libc::AT_FDCWD, &BaseDir::NotNeeded));
+    assert_eq!(
+        (arg.dirfd, &arg.base_dir),
+        (libc::AT_FDCWD, &BaseDir::NotNeeded)
+    );
     assert!(!o.recorded_at_exit);
     assert_eq!(o.call.process.pid, std::process::id());
 
     let o = open(Syscall::Open, "/created");
-    assert_eq!(o.flags & (libc::O_CREAT | libc::O_WRONLY) as u32, (libc::O_CREAT | libc::O_WRONLY) as u32);
+    assert_eq!(
+        o.flags & (libc::O_CREAT | libc::O_WRONLY) as u32,
+        (libc::O_CREAT | libc::O_WRONLY) as u32
+    );
     assert_eq!(o.mode, 0o640);
     assert_file_is(o.call.file.as_ref().expect("file"), &created);
 
     let o = open(Syscall::Creat, "/via-creat");
-    assert_eq!(o.flags, (libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC) as u32);
+    assert_eq!(
+        o.flags,
+        (libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC) as u32
+    );
     assert_eq!(o.mode, 0o600);
     assert_file_is(o.call.file.as_ref().expect("file"), &via_creat);
 
@@ -229,12 +238,17 @@ fn failures_are_reported_with_their_errno_and_credentials() {
     });
     assert_eq!(code, 0, "child step failed");
     let events = events_of(&mut probe, pid, true, |k| {
-        has(k, Syscall::Open, b"/secret") && has(k, Syscall::Chmod, b"/secret") && has(k, Syscall::Open, b"/missing")
+        has(k, Syscall::Open, b"/secret")
+            && has(k, Syscall::Chmod, b"/secret")
+            && has(k, Syscall::Open, b"/missing")
     });
     let open = call_of(find(&events, Syscall::Open, b"/secret").expect("open"));
     assert_eq!(open.retval, -i64::from(libc::EACCES));
     assert_eq!(open.file, None, "a failed open has no file");
-    assert_eq!((open.credentials.uid, open.credentials.fsuid), (NOBODY, NOBODY));
+    assert_eq!(
+        (open.credentials.uid, open.credentials.fsuid),
+        (NOBODY, NOBODY)
+    );
     assert_eq!(path_arg(open).path, secret.as_os_str().as_bytes());
     let chmod = find(&events, Syscall::Chmod, b"/secret").expect("chmod");
     assert_eq!(call_of(chmod).retval, -i64::from(libc::EPERM));
@@ -253,7 +267,11 @@ fn unreported_errors_are_counted_not_output() {
     let missing = c(&dir.join("missing"));
     let marker = dir.join("marker");
     std::fs::write(&marker, b"").expect("write");
-    let before = probe.filter_counts().expect("counts").of(EventType::Open).errors;
+    let before = probe
+        .filter_counts()
+        .expect("counts")
+        .of(EventType::Open)
+        .errors;
     let me = tid();
     // SAFETY: syscalls on valid paths.
     unsafe {
@@ -263,8 +281,15 @@ fn unreported_errors_are_counted_not_output() {
         libc::close(sys_open(c(&marker).as_ptr(), libc::O_RDONLY, 0));
     }
     let events = events_of(&mut probe, me, false, |k| has(k, Syscall::Open, b"/marker"));
-    assert!(!has(&events, Syscall::Open, b"/missing"), "ENOENT is not reported by default");
-    let after = probe.filter_counts().expect("counts").of(EventType::Open).errors;
+    assert!(
+        !has(&events, Syscall::Open, b"/missing"),
+        "ENOENT is not reported by default"
+    );
+    let after = probe
+        .filter_counts()
+        .expect("counts")
+        .of(EventType::Open)
+        .errors;
     assert!(after - before >= 50, "{before} -> {after}");
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
@@ -309,7 +334,10 @@ fn relative_paths_resolve_from_the_cwd_and_from_dirfd() {
                 truncated: false
             }
         );
-        assert_eq!(arg.absolute().as_deref(), Some(target.as_os_str().as_bytes()));
+        assert_eq!(
+            arg.absolute().as_deref(),
+            Some(target.as_os_str().as_bytes())
+        );
     }
 
     // dirfd-relative, from this thread.
@@ -319,11 +347,16 @@ fn relative_paths_resolve_from_the_cwd_and_from_dirfd() {
     unsafe {
         use std::os::fd::AsRawFd;
         assert_eq!(libc::mkdirat(dirfd.as_raw_fd(), c"made".as_ptr(), 0o710), 0);
-        assert_eq!(libc::unlinkat(dirfd.as_raw_fd(), c"made".as_ptr(), libc::AT_REMOVEDIR), 0);
+        assert_eq!(
+            libc::unlinkat(dirfd.as_raw_fd(), c"made".as_ptr(), libc::AT_REMOVEDIR),
+            0
+        );
         assert!(libc::unlinkat(1 << 20, c"x".as_ptr(), 0) < 0, "EBADF");
     }
     let events = events_of(&mut probe, me, false, |k| {
-        has(k, Syscall::Mkdirat, b"made") && has(k, Syscall::Unlinkat, b"made") && has(k, Syscall::Unlinkat, b"x")
+        has(k, Syscall::Mkdirat, b"made")
+            && has(k, Syscall::Unlinkat, b"made")
+            && has(k, Syscall::Unlinkat, b"x")
     });
     let sub = dir.join("sub");
     let Some(RawEvent::Mkdir(m)) = find(&events, Syscall::Mkdirat, b"made") else {
@@ -360,7 +393,11 @@ fn attribute_changes_report_values_and_fd_files() {
     std::fs::write(&file, b"x").expect("write");
     let link = dir.join("lnk");
     std::os::unix::fs::symlink(&file, &link).expect("symlink");
-    let handle = std::fs::OpenOptions::new().read(true).write(true).open(&file).expect("open");
+    let handle = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&file)
+        .expect("open");
     let fd = std::os::fd::AsRawFd::as_raw_fd(&handle);
     let mode_before = std::fs::metadata(&file).expect("stat").mode();
     let me = tid();
@@ -370,31 +407,95 @@ fn attribute_changes_report_values_and_fd_files() {
         assert_eq!(libc::fchmod(fd, 0o600), 0);
         assert_eq!(libc::chmod(fc.as_ptr(), 0o640), 0);
         assert_eq!(libc::fchmodat(libc::AT_FDCWD, fc.as_ptr(), 0o644, 0), 0);
-        assert_eq!(libc::syscall(452, libc::AT_FDCWD, fc.as_ptr(), 0o604, 0), 0, "fchmodat2");
+        assert_eq!(
+            libc::syscall(452, libc::AT_FDCWD, fc.as_ptr(), 0o604, 0),
+            0,
+            "fchmodat2"
+        );
         assert_eq!(libc::chown(fc.as_ptr(), 1, 2), 0);
         assert_eq!(libc::fchown(fd, 3, u32::MAX), 0);
         assert_eq!(libc::lchown(lc.as_ptr(), 5, 6), 0);
-        assert_eq!(libc::fchownat(fd, c"".as_ptr(), 7, 8, libc::AT_EMPTY_PATH), 0);
-        let utimbuf = libc::utimbuf { actime: 1000, modtime: 2000 };
-        assert_eq!(libc::syscall(libc::SYS_utime, fc.as_ptr(), &utimbuf), 0, "utime(2), not glibc's utimensat");
+        assert_eq!(
+            libc::fchownat(fd, c"".as_ptr(), 7, 8, libc::AT_EMPTY_PATH),
+            0
+        );
+        let utimbuf = libc::utimbuf {
+            actime: 1000,
+            modtime: 2000,
+        };
+        assert_eq!(
+            libc::syscall(libc::SYS_utime, fc.as_ptr(), &utimbuf),
+            0,
+            "utime(2), not glibc's utimensat"
+        );
         let tv = [
-            libc::timeval { tv_sec: 3000, tv_usec: 5 },
-            libc::timeval { tv_sec: 4000, tv_usec: 6 },
+            libc::timeval {
+                tv_sec: 3000,
+                tv_usec: 5,
+            },
+            libc::timeval {
+                tv_sec: 4000,
+                tv_usec: 6,
+            },
         ];
         assert_eq!(libc::syscall(libc::SYS_utimes, fc.as_ptr(), tv.as_ptr()), 0);
         let ts = [
-            libc::timespec { tv_sec: 0, tv_nsec: libc::UTIME_NOW },
-            libc::timespec { tv_sec: 0, tv_nsec: libc::UTIME_OMIT },
+            libc::timespec {
+                tv_sec: 0,
+                tv_nsec: libc::UTIME_NOW,
+            },
+            libc::timespec {
+                tv_sec: 0,
+                tv_nsec: libc::UTIME_OMIT,
+            },
         ];
-        assert_eq!(libc::utimensat(libc::AT_FDCWD, fc.as_ptr(), ts.as_ptr(), 0), 0);
-        assert_eq!(libc::syscall(libc::SYS_utimensat, fd, 0usize, 0usize, 0), 0, "futimens(NULL)");
-        assert_eq!(libc::syscall(libc::SYS_futimesat, libc::AT_FDCWD, fc.as_ptr(), tv.as_ptr()), 0);
-        let value = b"v1";
-        assert_eq!(libc::setxattr(fc.as_ptr(), c"user.vigil".as_ptr(), value.as_ptr().cast(), 2, libc::XATTR_CREATE), 0);
-        assert_eq!(libc::fsetxattr(fd, c"user.fd".as_ptr(), value.as_ptr().cast(), 2, 0), 0);
-        let args = [value.as_ptr() as u64, 2u64 | (u64::from(libc::XATTR_REPLACE as u32) << 32)];
         assert_eq!(
-            libc::syscall(463, libc::AT_FDCWD, fc.as_ptr(), 0, c"user.fd".as_ptr(), args.as_ptr(), 16),
+            libc::utimensat(libc::AT_FDCWD, fc.as_ptr(), ts.as_ptr(), 0),
+            0
+        );
+        assert_eq!(
+            libc::syscall(libc::SYS_utimensat, fd, 0usize, 0usize, 0),
+            0,
+            "futimens(NULL)"
+        );
+        assert_eq!(
+            libc::syscall(
+                libc::SYS_futimesat,
+                libc::AT_FDCWD,
+                fc.as_ptr(),
+                tv.as_ptr()
+            ),
+            0
+        );
+        let value = b"v1";
+        assert_eq!(
+            libc::setxattr(
+                fc.as_ptr(),
+                c"user.vigil".as_ptr(),
+                value.as_ptr().cast(),
+                2,
+                libc::XATTR_CREATE
+            ),
+            0
+        );
+        assert_eq!(
+            libc::fsetxattr(fd, c"user.fd".as_ptr(), value.as_ptr().cast(), 2, 0),
+            0
+        );
+        let args = [
+            value.as_ptr() as u64,
+            2u64 | (u64::from(libc::XATTR_REPLACE as u32) << 32),
+        ];
+        assert_eq!(
+            libc::syscall(
+                463,
+                libc::AT_FDCWD,
+                fc.as_ptr(),
+                0,
+                c"user.fd".as_ptr(),
+                args.as_ptr(),
+                16
+            ),
             0,
             "setxattrat: {}",
             errno()
@@ -432,30 +533,58 @@ fn attribute_changes_report_values_and_fd_files() {
     let get = |s, p: &str| find(&events, s, p.as_bytes()).expect("event");
 
     // fd variants: the exact file, captured before the change.
-    let RawEvent::Chmod(e) = get(Syscall::Fchmod, "") else { panic!() };
+    let RawEvent::Chmod(e) = get(Syscall::Fchmod, "") else {
+        panic!()
+    };
     assert_eq!((e.mode, e.call.retval), (0o600, 0));
     assert!(e.call.path.is_none());
     let f = e.call.file.as_ref().expect("fd file");
     assert_eq!(f.mode, mode_before, "mode before the change");
     assert_eq!(f.path, file.as_os_str().as_bytes());
     assert_eq!(f.inode, std::fs::metadata(&file).expect("stat").ino());
-    let RawEvent::Chmod(e) = get(Syscall::Fchmodat2, "/f") else { panic!() };
+    let RawEvent::Chmod(e) = get(Syscall::Fchmodat2, "/f") else {
+        panic!()
+    };
     assert_eq!(e.mode, 0o604);
-    assert!(e.call.file.is_none(), "path variants carry no kernel object");
-    let RawEvent::Chown(e) = get(Syscall::Chown, "/f") else { panic!() };
+    assert!(
+        e.call.file.is_none(),
+        "path variants carry no kernel object"
+    );
+    let RawEvent::Chown(e) = get(Syscall::Chown, "/f") else {
+        panic!()
+    };
     assert_eq!((e.uid, e.gid), (1, 2));
-    let RawEvent::Chown(e) = get(Syscall::Fchown, "") else { panic!() };
+    let RawEvent::Chown(e) = get(Syscall::Fchown, "") else {
+        panic!()
+    };
     assert_eq!((e.uid, e.gid), (3, u32::MAX));
-    assert_eq!(e.call.file.as_ref().expect("file").uid, 1, "owner before the change");
-    let RawEvent::Chown(e) = get(Syscall::Lchown, "/lnk") else { panic!() };
-    assert_eq!((e.uid, e.gid, e.call.at_flags), (5, 6, libc::AT_SYMLINK_NOFOLLOW as u32));
-    let Some(RawEvent::Chown(e)) = events.iter().find(|e| call_of(e).syscall == Syscall::Fchownat)
+    assert_eq!(
+        e.call.file.as_ref().expect("file").uid,
+        1,
+        "owner before the change"
+    );
+    let RawEvent::Chown(e) = get(Syscall::Lchown, "/lnk") else {
+        panic!()
+    };
+    assert_eq!(
+        (e.uid, e.gid, e.call.at_flags),
+        (5, 6, libc::AT_SYMLINK_NOFOLLOW as u32)
+    );
+    let Some(RawEvent::Chown(e)) = events
+        .iter()
+        .find(|e| call_of(e).syscall == Syscall::Fchownat)
     else {
         panic!("fchownat")
     };
     assert_eq!(path_arg(&e.call).path, b"", "AT_EMPTY_PATH");
-    assert_eq!((e.uid, e.gid, e.call.at_flags), (7, 8, libc::AT_EMPTY_PATH as u32));
-    assert_eq!(e.call.file.as_ref().expect("AT_EMPTY_PATH file").path, file.as_os_str().as_bytes());
+    assert_eq!(
+        (e.uid, e.gid, e.call.at_flags),
+        (7, 8, libc::AT_EMPTY_PATH as u32)
+    );
+    assert_eq!(
+        e.call.file.as_ref().expect("AT_EMPTY_PATH file").path,
+        file.as_os_str().as_bytes()
+    );
 
     let times = |s, p| match get(s, p) {
         RawEvent::Utimes(u) => (u.atime, u.mtime),
@@ -463,25 +592,65 @@ fn attribute_changes_report_values_and_fd_files() {
     };
     let set = |sec, nsec| Some(TimeChange::Set { sec, nsec });
     assert_eq!(times(Syscall::Utime, "/f"), (set(1000, 0), set(2000, 0)));
-    assert_eq!(times(Syscall::Utimes, "/f"), (set(3000, 5000), set(4000, 6000)));
-    assert_eq!(times(Syscall::Futimesat, "/f"), (set(3000, 5000), set(4000, 6000)));
-    assert_eq!(times(Syscall::Utimensat, "/f"), (Some(TimeChange::Now), Some(TimeChange::Omit)));
-    assert_eq!(times(Syscall::Utimensat, ""), (Some(TimeChange::Now), Some(TimeChange::Now)));
-    assert!(call_of(get(Syscall::Utimensat, "")).file.is_some(), "futimens has the fd's file");
+    assert_eq!(
+        times(Syscall::Utimes, "/f"),
+        (set(3000, 5000), set(4000, 6000))
+    );
+    assert_eq!(
+        times(Syscall::Futimesat, "/f"),
+        (set(3000, 5000), set(4000, 6000))
+    );
+    assert_eq!(
+        times(Syscall::Utimensat, "/f"),
+        (Some(TimeChange::Now), Some(TimeChange::Omit))
+    );
+    assert_eq!(
+        times(Syscall::Utimensat, ""),
+        (Some(TimeChange::Now), Some(TimeChange::Now))
+    );
+    assert!(
+        call_of(get(Syscall::Utimensat, "")).file.is_some(),
+        "futimens has the fd's file"
+    );
 
-    let RawEvent::SetXattr(e) = get(Syscall::Setxattr, "/f") else { panic!() };
-    assert_eq!((e.name.as_slice(), e.flags), (&b"user.vigil"[..], libc::XATTR_CREATE as u32));
-    let RawEvent::SetXattr(e) = get(Syscall::Fsetxattr, "") else { panic!() };
+    let RawEvent::SetXattr(e) = get(Syscall::Setxattr, "/f") else {
+        panic!()
+    };
+    assert_eq!(
+        (e.name.as_slice(), e.flags),
+        (&b"user.vigil"[..], libc::XATTR_CREATE as u32)
+    );
+    let RawEvent::SetXattr(e) = get(Syscall::Fsetxattr, "") else {
+        panic!()
+    };
     assert_eq!(e.name, b"user.fd");
     assert!(e.call.file.is_some());
-    let RawEvent::SetXattr(e) = get(Syscall::Setxattrat, "/f") else { panic!() };
-    assert_eq!((e.name.as_slice(), e.flags), (&b"user.fd"[..], libc::XATTR_REPLACE as u32));
-    let RawEvent::SetXattr(e) = get(Syscall::Lsetxattr, "/lnk") else { panic!() };
-    assert_eq!(e.call.retval, -i64::from(libc::EPERM), "no user xattrs on symlinks");
-    let RawEvent::RemoveXattr(e) = get(Syscall::Removexattr, "/f") else { panic!() };
+    let RawEvent::SetXattr(e) = get(Syscall::Setxattrat, "/f") else {
+        panic!()
+    };
+    assert_eq!(
+        (e.name.as_slice(), e.flags),
+        (&b"user.fd"[..], libc::XATTR_REPLACE as u32)
+    );
+    let RawEvent::SetXattr(e) = get(Syscall::Lsetxattr, "/lnk") else {
+        panic!()
+    };
+    assert_eq!(
+        e.call.retval,
+        -i64::from(libc::EPERM),
+        "no user xattrs on symlinks"
+    );
+    let RawEvent::RemoveXattr(e) = get(Syscall::Removexattr, "/f") else {
+        panic!()
+    };
     assert_eq!((e.name.as_slice(), e.call.retval), (&b"user.vigil"[..], 0));
-    let RawEvent::RemoveXattr(e) = get(Syscall::Removexattrat, "/f") else { panic!() };
-    assert_eq!((e.name.as_slice(), e.call.retval), (&b"user.none"[..], -i64::from(libc::ENODATA)));
+    let RawEvent::RemoveXattr(e) = get(Syscall::Removexattrat, "/f") else {
+        panic!()
+    };
+    assert_eq!(
+        (e.name.as_slice(), e.call.retval),
+        (&b"user.none"[..], -i64::from(libc::ENODATA))
+    );
     drop(handle);
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
@@ -499,10 +668,22 @@ fn namespace_changes_report_both_paths() {
     let me = tid();
     // SAFETY: syscalls on valid paths.
     unsafe {
-        assert_eq!(libc::link(c(&a.join("orig")).as_ptr(), c(&a.join("hard")).as_ptr()), 0);
-        assert_eq!(libc::rename(c(&a.join("orig")).as_ptr(), c(&b.join("moved")).as_ptr()), 0);
         assert_eq!(
-            libc::renameat2(libc::AT_FDCWD, c(&b.join("moved")).as_ptr(), libc::AT_FDCWD, c(&a.join("hard")).as_ptr(), libc::RENAME_NOREPLACE),
+            libc::link(c(&a.join("orig")).as_ptr(), c(&a.join("hard")).as_ptr()),
+            0
+        );
+        assert_eq!(
+            libc::rename(c(&a.join("orig")).as_ptr(), c(&b.join("moved")).as_ptr()),
+            0
+        );
+        assert_eq!(
+            libc::renameat2(
+                libc::AT_FDCWD,
+                c(&b.join("moved")).as_ptr(),
+                libc::AT_FDCWD,
+                c(&a.join("hard")).as_ptr(),
+                libc::RENAME_NOREPLACE
+            ),
             -1
         );
         assert_eq!(libc::mkdir(c(&dir.join("d")).as_ptr(), 0o751), 0);
@@ -517,20 +698,43 @@ fn namespace_changes_report_both_paths() {
             && has(k, Syscall::Rmdir, b"/d")
             && has(k, Syscall::Unlink, b"/moved")
     });
-    let RawEvent::Link(l) = find(&events, Syscall::Link, b"/orig").expect("link") else { panic!() };
+    let RawEvent::Link(l) = find(&events, Syscall::Link, b"/orig").expect("link") else {
+        panic!()
+    };
     assert_eq!(l.call.retval, 0);
     assert_eq!(l.destination.path, a.join("hard").as_os_str().as_bytes());
-    assert_eq!(std::fs::metadata(a.join("hard")).expect("stat").nlink(), 1, "orig was renamed away");
-    let RawEvent::Rename(r) = find(&events, Syscall::Rename, b"/orig").expect("rename") else { panic!() };
-    assert_eq!(path_arg(&r.call).path, a.join("orig").as_os_str().as_bytes());
+    assert_eq!(
+        std::fs::metadata(a.join("hard")).expect("stat").nlink(),
+        1,
+        "orig was renamed away"
+    );
+    let RawEvent::Rename(r) = find(&events, Syscall::Rename, b"/orig").expect("rename") else {
+        panic!()
+    };
+    assert_eq!(
+        path_arg(&r.call).path,
+        a.join("orig").as_os_str().as_bytes()
+    );
     assert_eq!(r.destination.path, b.join("moved").as_os_str().as_bytes());
-    let RawEvent::Rename(r) = find(&events, Syscall::Renameat2, b"/moved").expect("renameat2") else { panic!() };
-    assert_eq!((r.flags, r.call.retval), (libc::RENAME_NOREPLACE, -i64::from(libc::EEXIST)));
-    let RawEvent::Mkdir(m) = find(&events, Syscall::Mkdir, b"/d").expect("mkdir") else { panic!() };
+    let RawEvent::Rename(r) = find(&events, Syscall::Renameat2, b"/moved").expect("renameat2")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (r.flags, r.call.retval),
+        (libc::RENAME_NOREPLACE, -i64::from(libc::EEXIST))
+    );
+    let RawEvent::Mkdir(m) = find(&events, Syscall::Mkdir, b"/d").expect("mkdir") else {
+        panic!()
+    };
     assert_eq!(m.mode, 0o751);
-    let RawEvent::Rmdir(r) = find(&events, Syscall::Rmdir, b"/d").expect("rmdir") else { panic!() };
+    let RawEvent::Rmdir(r) = find(&events, Syscall::Rmdir, b"/d").expect("rmdir") else {
+        panic!()
+    };
     assert_eq!((r.flags, r.call.retval), (0, 0));
-    assert!(matches!(find(&events, Syscall::Unlink, b"/moved"), Some(RawEvent::Unlink(u)) if u.call.retval == 0));
+    assert!(
+        matches!(find(&events, Syscall::Unlink, b"/moved"), Some(RawEvent::Unlink(u)) if u.call.retval == 0)
+    );
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 
@@ -552,10 +756,22 @@ fn unusual_path_bytes_and_long_paths_are_kept() {
     for name in names {
         let path = dir.join(std::ffi::OsStr::from_bytes(name));
         // SAFETY: valid path.
-        unsafe { libc::close(sys_open(c(&path).as_ptr(), libc::O_CREAT | libc::O_RDONLY, 0o600)) };
+        unsafe {
+            libc::close(sys_open(
+                c(&path).as_ptr(),
+                libc::O_CREAT | libc::O_RDONLY,
+                0o600,
+            ))
+        };
     }
     // SAFETY: valid path.
-    unsafe { libc::close(sys_open(c(&long).as_ptr(), libc::O_CREAT | libc::O_RDONLY, 0o600)) };
+    unsafe {
+        libc::close(sys_open(
+            c(&long).as_ptr(),
+            libc::O_CREAT | libc::O_RDONLY,
+            0o600,
+        ))
+    };
     let events = events_of(&mut probe, me, false, |k| {
         names.iter().all(|n| has(k, Syscall::Open, n)) && has(k, Syscall::Open, b"xxxx")
     });
@@ -598,25 +814,41 @@ fn overlay_files_report_their_layer() {
     .expect("options");
     // SAFETY: valid NUL-terminated strings.
     let rc = unsafe {
-        libc::mount(c"overlay".as_ptr(), c(&merged).as_ptr(), c"overlay".as_ptr(), 0, data.as_ptr().cast())
+        libc::mount(
+            c"overlay".as_ptr(),
+            c(&merged).as_ptr(),
+            c"overlay".as_ptr(),
+            0,
+            data.as_ptr().cast(),
+        )
     };
     assert_eq!(rc, 0, "mount overlay: {}", std::io::Error::last_os_error());
     let me = tid();
     // SAFETY: valid paths.
     unsafe {
         libc::close(sys_open(c(&merged.join("low")).as_ptr(), libc::O_RDONLY, 0));
-        libc::close(sys_open(c(&merged.join("up")).as_ptr(), libc::O_CREAT | libc::O_WRONLY, 0o600));
+        libc::close(sys_open(
+            c(&merged.join("up")).as_ptr(),
+            libc::O_CREAT | libc::O_WRONLY,
+            0o600,
+        ));
     }
     let events = events_of(&mut probe, me, false, |k| {
         has(k, Syscall::Open, b"/low") && has(k, Syscall::Open, b"/up")
     });
     let layer = |name: &[u8], path: &Path| {
-        let file = call_of(find(&events, Syscall::Open, name).expect("open")).file.clone().expect("file");
+        let file = call_of(find(&events, Syscall::Open, name).expect("open"))
+            .file
+            .clone()
+            .expect("file");
         assert_file_is(&file, path);
         assert_eq!(file.fs_type, b"overlay");
         file.in_upper_layer
     };
-    let (low, up) = (layer(b"/low", &merged.join("low")), layer(b"/up", &merged.join("up")));
+    let (low, up) = (
+        layer(b"/low", &merged.join("low")),
+        layer(b"/up", &merged.join("up")),
+    );
     // SAFETY: valid path.
     unsafe { libc::umount2(c(&merged).as_ptr(), libc::MNT_DETACH) };
     std::fs::remove_dir_all(&base).expect("cleanup");
@@ -678,9 +910,16 @@ fn approvers_filter_in_kernel_and_count() {
     let read_only_other = opens.iter().filter(|o| {
         path_arg(&o.call).path.ends_with(b"/other-name") && o.flags & libc::O_TRUNC as u32 == 0
     });
-    assert_eq!(read_only_other.count(), 0, "unapproved opens left the kernel");
+    assert_eq!(
+        read_only_other.count(),
+        0,
+        "unapproved opens left the kernel"
+    );
     assert!(
-        opens.iter().any(|o| path_arg(&o.call).path.ends_with(b"/other-name") && o.flags & libc::O_TRUNC as u32 != 0),
+        opens
+            .iter()
+            .any(|o| path_arg(&o.call).path.ends_with(b"/other-name")
+                && o.flags & libc::O_TRUNC as u32 != 0),
         "the flags mask approves O_TRUNC"
     );
     let via_alias = opens
@@ -689,7 +928,10 @@ fn approvers_filter_in_kernel_and_count() {
         .expect("a symlink to an approved name is reported");
     assert!(via_alias.recorded_at_exit);
     assert_file_is(via_alias.call.file.as_ref().expect("file"), &approved);
-    assert!(!events.iter().any(|e| matches!(e, RawEvent::Unlink(_))), "unlink of nope");
+    assert!(
+        !events.iter().any(|e| matches!(e, RawEvent::Unlink(_))),
+        "unlink of nope"
+    );
     let after = probe.filter_counts().expect("counts");
     let delta = |t| after.of(t).approvers - before.of(t).approvers;
     assert!(delta(EventType::Open) >= 20, "{before:?} -> {after:?}");
@@ -698,7 +940,9 @@ fn approvers_filter_in_kernel_and_count() {
     probe.clear_approvers(EventType::Open).expect("clear");
     // SAFETY: valid path.
     unsafe { libc::close(sys_open(oc.as_ptr(), libc::O_RDONLY, 0)) };
-    events_of(&mut probe, me, false, |k| has(k, Syscall::Open, b"/other-name"));
+    events_of(&mut probe, me, false, |k| {
+        has(k, Syscall::Open, b"/other-name")
+    });
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 
@@ -711,17 +955,26 @@ fn file_programs_attach_only_while_a_file_type_is_enabled() {
         return;
     };
     assert!(!probe.attached().iter().any(|p| p == "vg_sys_enter"));
-    probe.set_enabled(EventTypes::PROCESS | EventTypes::MKDIR).expect("enable");
+    probe
+        .set_enabled(EventTypes::PROCESS | EventTypes::MKDIR)
+        .expect("enable");
     assert!(probe.attached().iter().any(|p| p == "vg_sys_enter"));
     let dir = tempdir("attach");
     let me = tid();
     // SAFETY: valid path.
     unsafe {
-        libc::close(sys_open(c(&dir.join("f")).as_ptr(), libc::O_CREAT | libc::O_RDONLY, 0o600));
+        libc::close(sys_open(
+            c(&dir.join("f")).as_ptr(),
+            libc::O_CREAT | libc::O_RDONLY,
+            0o600,
+        ));
         assert_eq!(libc::mkdir(c(&dir.join("m")).as_ptr(), 0o700), 0);
     }
     let events = events_of(&mut probe, me, false, |k| has(k, Syscall::Mkdir, b"/m"));
-    assert!(!events.iter().any(|e| matches!(e, RawEvent::Open(_))), "open is disabled");
+    assert!(
+        !events.iter().any(|e| matches!(e, RawEvent::Open(_))),
+        "open is disabled"
+    );
     probe.set_enabled(EventTypes::PROCESS).expect("disable");
     assert!(!probe.attached().iter().any(|p| p == "vg_sys_enter"));
     std::fs::remove_dir_all(&dir).expect("cleanup");

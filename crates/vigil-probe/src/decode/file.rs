@@ -148,7 +148,8 @@ pub(crate) fn decode(event_type: EventType, record: &[u8]) -> Result<RawEvent, D
         path: path_arg(flags, &FIRST, path, dirfd, dir),
         at_flags,
     };
-    let destination = || path_arg(flags, &SECOND, path2, dirfd2, dir2).ok_or(missing("file.destination"));
+    let destination =
+        || path_arg(flags, &SECOND, path2, dirfd2, dir2).ok_or(missing("file.destination"));
     let name_unreadable = flags & NAME_FAULT != 0;
     let times = |sec, nsec| {
         if flags & TIMES_FAULT != 0 {
