@@ -42,7 +42,7 @@ fn phase(probe: &mut Probe, label: &str) {
     for (name, (cnt, ns, _)) in stats() {
         let (cnt0, ns0, _) = before.get(&name).copied().unwrap_or_default();
         let runs = cnt - cnt0;
-        let per_run = if runs == 0 { 0 } else { (ns - ns0) / runs };
+        let per_run = (ns - ns0).checked_div(runs).unwrap_or(0);
         println!("{label:>9} {name}: {runs} runs, {per_run} ns/run");
     }
 }

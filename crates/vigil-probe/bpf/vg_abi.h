@@ -16,7 +16,21 @@ enum vg_event_type {
 	VG_EVENT_EXEC = 1,
 	VG_EVENT_FORK = 2,
 	VG_EVENT_EXIT = 3,
+	/* File activity (file.bpf.c): one record per syscall, emitted at its exit. */
+	VG_EVENT_OPEN = 4,
+	VG_EVENT_CHMOD = 5,
+	VG_EVENT_CHOWN = 6,
+	VG_EVENT_LINK = 7,
+	VG_EVENT_RENAME = 8,
+	VG_EVENT_UNLINK = 9,
+	VG_EVENT_MKDIR = 10,
+	VG_EVENT_RMDIR = 11, /* rmdir(2) and unlinkat(AT_REMOVEDIR), as Datadog reports them */
+	VG_EVENT_UTIMES = 12,
+	VG_EVENT_SETXATTR = 13,
+	VG_EVENT_REMOVEXATTR = 14,
 };
+#define VG_FIRST_FILE_EVENT VG_EVENT_OPEN
+#define VG_LAST_FILE_EVENT VG_EVENT_REMOVEXATTR
 #define VG_EVENT_TYPE_SLOTS 16 /* drop counters / mask bits reserved for event types */
 
 /* Variable-length record area (scratch map value = VG_RECORD_CAP + VG_WRITE_MAX). */
@@ -33,6 +47,8 @@ enum vg_event_type {
 #define VG_COMM_LEN 16
 #define VG_TTY_LEN 64
 #define VG_FS_TYPE_LEN 16
+#define VG_USER_PATH_MAX 4097         /* PATH_MAX + 1: a 4096-byte read means "cut" */
+#define VG_XATTR_NAME_MAX 256         /* XATTR_NAME_MAX + NUL */
 
 struct vg_blob {
 	__u32 offset; /* from the start of the record */
@@ -142,9 +158,91 @@ struct vg_exit_event {
 	__u32 flags;                /* VG_EXIT_* */
 };
 
+/* vg_fs_event.flags */
+#define VG_FS_PATH_CUT (1U << 0)       /* path longer than PATH_MAX - 1 bytes: cut */
+#define VG_FS_PATH_FAULT (1U << 1)     /* path could not be read from user memory */
+#define VG_FS_PATH2_CUT (1U << 2)
+#define VG_FS_PATH2_FAULT (1U << 3)
+#define VG_FS_DIR_TRUNCATED (1U << 4)  /* dir path walk hit a limit or a fault */
+#define VG_FS_DIR2_TRUNCATED (1U << 5)
+#define VG_FS_DIR_UNRESOLVED (1U << 6) /* relative path but dirfd is not an open file */
+#define VG_FS_DIR2_UNRESOLVED (1U << 7)
+#define VG_FS_HAS_PATH (1U << 8)       /* the syscall took a path argument */
+#define VG_FS_HAS_PATH2 (1U << 9)      /* rename/link destination */
+#define VG_FS_HAS_DIR (1U << 10)       /* dir holds the base directory of a relative path */
+#define VG_FS_HAS_DIR2 (1U << 11)
+#define VG_FS_NAME_FAULT (1U << 12)    /* xattr name unreadable */
+#define VG_FS_TIMES_NULL (1U << 13)    /* utimes with a NULL times pointer: both "now" */
+#define VG_FS_TIMES_FAULT (1U << 14)   /* times array unreadable */
+#define VG_FS_AT_EXIT (1U << 15)       /* open recorded at exit (approved by the opened
+					* file's name, not by the path given): the path
+					* string was read after the syscall ran */
+
+/* One file-activity syscall. `file` is the exact kernel object when there is one: the fd's
+ * file for f* variants and AT_EMPTY_PATH (captured at syscall entry, before the change),
+ * the returned fd's file for a successful open (captured at exit). Path arguments are the
+ * user strings read at entry; `dir` is the path of dirfd (or of the cwd for AT_FDCWD) when
+ * the path is relative. */
+struct vg_fs_event {
+	struct vg_header hdr;       /* timestamp: syscall exit */
+	struct vg_process_ctx proc;
+	struct vg_creds creds;      /* at syscall entry */
+	struct vg_file file;
+	__s64 retval;
+	__u32 len;                  /* bytes of this record */
+	__u32 syscall_nr;           /* x86_64 syscall number */
+	__u32 flags;                /* VG_FS_* */
+	__s32 dirfd;                /* for path (AT_FDCWD = -100) */
+	__s32 dirfd2;               /* for path2 */
+	__u32 at_flags;             /* AT_SYMLINK_NOFOLLOW / AT_EMPTY_PATH / AT_SYMLINK_FOLLOW
+				     * as passed (l* variants: AT_SYMLINK_NOFOLLOW) */
+	__u32 op_flags;             /* open, unlinkat, renameat2, setxattr flags */
+	__u32 mode;                 /* open/creat/mkdir/chmod mode */
+	__u32 uid;                  /* chown */
+	__u32 gid;
+	__s64 atime_sec;            /* utimes */
+	__s64 mtime_sec;
+	__u32 atime_nsec;           /* UTIME_NOW / UTIME_OMIT kept as the kernel defines them */
+	__u32 mtime_nsec;
+	struct vg_blob path;
+	struct vg_blob dir;         /* leaf-first segments, like vg_file.path */
+	struct vg_blob path2;
+	struct vg_blob dir2;
+	struct vg_blob xattr_name;
+};
+
+/* vg_config.flags */
+#define VG_CONFIG_ALL_FILE_ERRORS (1U << 0) /* report failed file syscalls with any errno, not
+					     * only EACCES/EPERM (Datadog's in-kernel rule) */
+
 /* The enabled-types / configuration map value. */
 struct vg_config {
 	__u64 enabled_types; /* bit (1 << enum vg_event_type) */
+	__u32 flags;         /* VG_CONFIG_* */
+	__u32 _pad;
+};
+
+/* vg_approver_cfg.flags */
+#define VG_APPROVE_BY_NAME (1U << 0)  /* basenames in vg_approved_names approve */
+#define VG_APPROVE_BY_FLAGS (1U << 1) /* op_flags & open_flags_mask != 0 approves */
+
+/* Per event type: when flags != 0, only approved events leave the kernel. */
+struct vg_approver_cfg {
+	__u32 flags;
+	__u32 open_flags_mask;
+};
+
+/* vg_approved_names key: FNV-1a 64 of a basename (bytes without NUL), per event type. */
+struct vg_name_key {
+	__u32 type;
+	__u32 _pad;
+	__u64 hash;
+};
+
+/* Per event type, events not output because of in-kernel filters. */
+struct vg_filter_counts {
+	__u64 approvers; /* no approver matched */
+	__u64 errors;    /* failed with an errno that is not reported */
 };
 
 _Static_assert(sizeof(struct vg_header) == 16, "vg_header");
@@ -154,3 +252,6 @@ _Static_assert(sizeof(struct vg_file) == 72, "vg_file");
 _Static_assert(sizeof(struct vg_exec_event) == 392, "vg_exec_event");
 _Static_assert(sizeof(struct vg_fork_event) == 80, "vg_fork_event");
 _Static_assert(sizeof(struct vg_exit_event) == 64, "vg_exit_event");
+_Static_assert(sizeof(struct vg_fs_event) == 288, "vg_fs_event");
+_Static_assert(sizeof(struct vg_config) == 16, "vg_config");
+_Static_assert(sizeof(struct vg_name_key) == 16, "vg_name_key");

@@ -131,6 +131,29 @@ static __always_inline void vg_put_file(struct vg_record *rec, __u32 *pos, struc
 	out->flags = flags;
 }
 
+/* The open file behind `fd` in the task's fd table (task->files->fdt->fd[fd]), or NULL. */
+static __always_inline struct file *vg_fd_file(struct task_struct *task, int fd)
+{
+	struct file *file = NULL;
+
+	if (fd < 0)
+		return NULL;
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+/* Writes the path of an open file (a directory fd). Returns VG_FILE_PATH_* flags. */
+static __always_inline __u32 vg_put_file_path(struct vg_record *rec, __u32 *pos, struct file *file,
+					      struct vg_blob *blob)
+{
+	return vg_put_path(rec, pos, BPF_CORE_READ(file, f_path.dentry),
+			   BPF_CORE_READ(file, f_path.mnt), blob);
+}
+
 /* Writes the working directory path. Returns VG_FILE_PATH_* flags. */
 static __always_inline __u32 vg_put_cwd(struct vg_record *rec, __u32 *pos,
 					struct task_struct *task, struct vg_blob *blob)

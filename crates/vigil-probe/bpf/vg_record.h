@@ -68,3 +68,25 @@ static __always_inline long vg_put_user_bytes(struct vg_record *rec, __u32 *pos,
 	*pos = at + len;
 	return 0;
 }
+
+/* Appends a user NUL-terminated string (at most `max` bytes incl. NUL, max a constant
+ * <= VG_WRITE_MAX) and points `blob` at it. Returns 0, `cut_flag` when the string filled
+ * `max` (it may be longer), or `fault_flag` when it could not be read (empty blob). */
+static __always_inline __u32 vg_put_user_str(struct vg_record *rec, __u32 *pos, const char *src,
+					     __u32 max, struct vg_blob *blob, __u32 cut_flag,
+					     __u32 fault_flag)
+{
+	__u32 at = *pos;
+	long n;
+
+	blob->offset = at;
+	blob->len = 0;
+	if (!vg_has_room(at, max))
+		return cut_flag;
+	n = bpf_probe_read_user_str(vg_at(rec, at), max, src);
+	if (n <= 0)
+		return fault_flag;
+	blob->len = n - 1;
+	*pos = at + n;
+	return n == max ? cut_flag : 0;
+}

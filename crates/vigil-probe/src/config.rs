@@ -1,5 +1,6 @@
-//! Probe configuration: which event types the kernel programs produce, the ring-buffer size
-//! (validated before anything is loaded) and the thread groups to ignore.
+//! Probe configuration: which event types the kernel programs produce, which failed file
+//! syscalls are reported, the ring-buffer size (validated before anything is loaded) and the
+//! thread groups to ignore.
 
 use std::fmt;
 use std::ops::{BitOr, BitOrAssign};
@@ -14,11 +15,38 @@ pub enum EventType {
     Exec = 1,
     Fork = 2,
     Exit = 3,
+    Open = 4,
+    Chmod = 5,
+    Chown = 6,
+    Link = 7,
+    Rename = 8,
+    Unlink = 9,
+    Mkdir = 10,
+    /// rmdir(2) and unlinkat(2) with AT_REMOVEDIR (Datadog reports both as rmdir).
+    Rmdir = 11,
+    Utimes = 12,
+    SetXattr = 13,
+    RemoveXattr = 14,
 }
 
 impl EventType {
     /// Every event type, in id order.
-    pub const ALL: [EventType; 3] = [EventType::Exec, EventType::Fork, EventType::Exit];
+    pub const ALL: [EventType; 14] = [
+        EventType::Exec,
+        EventType::Fork,
+        EventType::Exit,
+        EventType::Open,
+        EventType::Chmod,
+        EventType::Chown,
+        EventType::Link,
+        EventType::Rename,
+        EventType::Unlink,
+        EventType::Mkdir,
+        EventType::Rmdir,
+        EventType::Utimes,
+        EventType::SetXattr,
+        EventType::RemoveXattr,
+    ];
 
     /// The wire id.
     pub const fn id(self) -> u32 {
@@ -35,7 +63,23 @@ impl EventType {
             EventType::Exec => "exec",
             EventType::Fork => "fork",
             EventType::Exit => "exit",
+            EventType::Open => "open",
+            EventType::Chmod => "chmod",
+            EventType::Chown => "chown",
+            EventType::Link => "link",
+            EventType::Rename => "rename",
+            EventType::Unlink => "unlink",
+            EventType::Mkdir => "mkdir",
+            EventType::Rmdir => "rmdir",
+            EventType::Utimes => "utimes",
+            EventType::SetXattr => "setxattr",
+            EventType::RemoveXattr => "removexattr",
         }
+    }
+
+    /// A file-activity type (produced by the syscall programs, filtered by approvers).
+    pub const fn is_file(self) -> bool {
+        self as u32 >= EventType::Open as u32
     }
 }
 
@@ -53,13 +97,48 @@ impl EventTypes {
     pub const EXEC: EventTypes = EventTypes::only(EventType::Exec);
     pub const FORK: EventTypes = EventTypes::only(EventType::Fork);
     pub const EXIT: EventTypes = EventTypes::only(EventType::Exit);
+    pub const OPEN: EventTypes = EventTypes::only(EventType::Open);
+    pub const CHMOD: EventTypes = EventTypes::only(EventType::Chmod);
+    pub const CHOWN: EventTypes = EventTypes::only(EventType::Chown);
+    pub const LINK: EventTypes = EventTypes::only(EventType::Link);
+    pub const RENAME: EventTypes = EventTypes::only(EventType::Rename);
+    pub const UNLINK: EventTypes = EventTypes::only(EventType::Unlink);
+    pub const MKDIR: EventTypes = EventTypes::only(EventType::Mkdir);
+    pub const RMDIR: EventTypes = EventTypes::only(EventType::Rmdir);
+    pub const UTIMES: EventTypes = EventTypes::only(EventType::Utimes);
+    pub const SETXATTR: EventTypes = EventTypes::only(EventType::SetXattr);
+    pub const REMOVEXATTR: EventTypes = EventTypes::only(EventType::RemoveXattr);
+    /// exec, fork and exit.
+    pub const PROCESS: EventTypes = EventTypes(Self::EXEC.0 | Self::FORK.0 | Self::EXIT.0);
+    /// Every file-activity type.
+    pub const FILE: EventTypes = EventTypes(
+        Self::OPEN.0
+            | Self::CHMOD.0
+            | Self::CHOWN.0
+            | Self::LINK.0
+            | Self::RENAME.0
+            | Self::UNLINK.0
+            | Self::MKDIR.0
+            | Self::RMDIR.0
+            | Self::UTIMES.0
+            | Self::SETXATTR.0
+            | Self::REMOVEXATTR.0,
+    );
 
     pub const fn empty() -> Self {
         EventTypes(0)
     }
 
     pub const fn all() -> Self {
-        EventTypes(Self::EXEC.0 | Self::FORK.0 | Self::EXIT.0)
+        EventTypes(Self::PROCESS.0 | Self::FILE.0)
+    }
+
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub const fn intersection(self, other: EventTypes) -> EventTypes {
+        EventTypes(self.0 & other.0)
     }
 
     pub const fn only(t: EventType) -> Self {
@@ -122,6 +201,17 @@ pub const MIN_RING_BUFFER_SIZE: usize = 256 << 10;
 /// Largest accepted ring buffer.
 pub const MAX_RING_BUFFER_SIZE: usize = 1 << 30;
 
+/// Which failed file syscalls (negative return value) leave the kernel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum FileErrors {
+    /// Only EACCES and EPERM, like Datadog's probe: failures such as ENOENT are frequent
+    /// (library and PATH lookups) and are counted in [`crate::FilterCounts`] instead.
+    #[default]
+    PermissionDenied,
+    /// Every errno.
+    All,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProbeConfig {
     /// Bytes of the BPF ring buffer: a power of two, a multiple of the page size, within
@@ -131,15 +221,19 @@ pub struct ProbeConfig {
     pub enabled: EventTypes,
     /// Thread-group ids (user-space pids) whose events the kernel drops before output.
     pub excluded_pids: Vec<u32>,
+    /// Failed file syscalls reported.
+    pub file_errors: FileErrors,
 }
 
 impl Default for ProbeConfig {
-    /// 8 MiB ring buffer, every event type, nothing excluded.
+    /// 8 MiB ring buffer, every event type, nothing excluded, failures reported for
+    /// EACCES/EPERM only.
     fn default() -> Self {
         ProbeConfig {
             ring_buffer_size: 8 << 20,
             enabled: EventTypes::all(),
             excluded_pids: Vec::new(),
+            file_errors: FileErrors::default(),
         }
     }
 }
@@ -207,13 +301,18 @@ mod tests {
         let mut set = EventTypes::EXEC | EventTypes::EXIT;
         assert!(set.contains(EventType::Exec) && !set.contains(EventType::Fork));
         set.insert(EventType::Fork);
-        assert_eq!(set, EventTypes::all());
+        assert_eq!(set, EventTypes::PROCESS);
         set.remove(EventType::Exec);
         assert_eq!(
             set.iter().collect::<Vec<_>>(),
             [EventType::Fork, EventType::Exit]
         );
-        assert_eq!(EventTypes::all().bits(), 0b1110);
+        assert_eq!(EventTypes::all().bits(), 0x7ffe);
+        assert_eq!(EventTypes::FILE.iter().count(), 11);
+        assert!(EventTypes::FILE.iter().all(EventType::is_file));
+        assert!(!EventTypes::PROCESS.iter().any(EventType::is_file));
+        assert_eq!(EventType::from_id(11), Some(EventType::Rmdir));
+        assert_eq!(EventType::from_id(15), None);
         assert_eq!(EventType::from_id(2), Some(EventType::Fork));
         assert_eq!(EventType::from_id(0), None);
         assert_eq!(

@@ -17,6 +17,11 @@ pub enum ProbeError {
     Attach { program: String, detail: String },
     #[error("eBPF map {map}: {detail}")]
     Map { map: &'static str, detail: String },
+    #[error("invalid {event_type} approvers: {reason}")]
+    InvalidApprovers {
+        event_type: crate::EventType,
+        reason: String,
+    },
     #[error("polling the ring buffer failed: {detail}")]
     Poll { detail: String },
 }

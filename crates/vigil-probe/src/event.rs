@@ -2,6 +2,11 @@
 //! timestamps, numeric ids, byte strings). Paths, names, argv and envp are `Vec<u8>` because
 //! Linux allows any bytes but NUL in them; nothing here is lossy.
 
+use crate::file_event::{
+    ChmodEvent, ChownEvent, FileSyscall, LinkEvent, MkdirEvent, OpenEvent, RemoveXattrEvent,
+    RenameEvent, RmdirEvent, SetXattrEvent, UnlinkEvent, UtimesEvent,
+};
+
 /// Timestamps named `*_boot_ns` are CLOCK_BOOTTIME nanoseconds (see [`crate::BootClock`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RawEvent {
@@ -9,23 +14,68 @@ pub enum RawEvent {
     Exec(Box<ExecEvent>),
     Fork(ForkEvent),
     Exit(ExitEvent),
+    /// File activity (boxed: each carries a [`FileSyscall`] with paths and a [`FileInfo`]).
+    Open(Box<OpenEvent>),
+    Chmod(Box<ChmodEvent>),
+    Chown(Box<ChownEvent>),
+    Link(Box<LinkEvent>),
+    Rename(Box<RenameEvent>),
+    Unlink(Box<UnlinkEvent>),
+    Mkdir(Box<MkdirEvent>),
+    Rmdir(Box<RmdirEvent>),
+    Utimes(Box<UtimesEvent>),
+    SetXattr(Box<SetXattrEvent>),
+    RemoveXattr(Box<RemoveXattrEvent>),
 }
 
 impl RawEvent {
     pub fn event_type(&self) -> crate::EventType {
+        use crate::EventType as T;
         match self {
-            RawEvent::Exec(_) => crate::EventType::Exec,
-            RawEvent::Fork(_) => crate::EventType::Fork,
-            RawEvent::Exit(_) => crate::EventType::Exit,
+            RawEvent::Exec(_) => T::Exec,
+            RawEvent::Fork(_) => T::Fork,
+            RawEvent::Exit(_) => T::Exit,
+            RawEvent::Open(_) => T::Open,
+            RawEvent::Chmod(_) => T::Chmod,
+            RawEvent::Chown(_) => T::Chown,
+            RawEvent::Link(_) => T::Link,
+            RawEvent::Rename(_) => T::Rename,
+            RawEvent::Unlink(_) => T::Unlink,
+            RawEvent::Mkdir(_) => T::Mkdir,
+            RawEvent::Rmdir(_) => T::Rmdir,
+            RawEvent::Utimes(_) => T::Utimes,
+            RawEvent::SetXattr(_) => T::SetXattr,
+            RawEvent::RemoveXattr(_) => T::RemoveXattr,
         }
     }
 
-    /// When the kernel produced the event (CLOCK_BOOTTIME ns).
+    /// The part every file-activity event shares; `None` for exec, fork and exit.
+    pub fn file_syscall(&self) -> Option<&FileSyscall> {
+        match self {
+            RawEvent::Exec(_) | RawEvent::Fork(_) | RawEvent::Exit(_) => None,
+            RawEvent::Open(e) => Some(&e.call),
+            RawEvent::Chmod(e) => Some(&e.call),
+            RawEvent::Chown(e) => Some(&e.call),
+            RawEvent::Link(e) => Some(&e.call),
+            RawEvent::Rename(e) => Some(&e.call),
+            RawEvent::Unlink(e) => Some(&e.call),
+            RawEvent::Mkdir(e) => Some(&e.call),
+            RawEvent::Rmdir(e) => Some(&e.call),
+            RawEvent::Utimes(e) => Some(&e.call),
+            RawEvent::SetXattr(e) => Some(&e.call),
+            RawEvent::RemoveXattr(e) => Some(&e.call),
+        }
+    }
+
+    /// When the kernel produced the event (CLOCK_BOOTTIME ns; file activity: syscall exit).
     pub fn timestamp_boot_ns(&self) -> u64 {
         match self {
             RawEvent::Exec(e) => e.timestamp_boot_ns,
             RawEvent::Fork(e) => e.timestamp_boot_ns,
             RawEvent::Exit(e) => e.timestamp_boot_ns,
+            other => other
+                .file_syscall()
+                .map_or(0, |call| call.timestamp_boot_ns),
         }
     }
 
@@ -35,6 +85,17 @@ impl RawEvent {
             RawEvent::Exec(e) => &e.process,
             RawEvent::Fork(e) => &e.parent,
             RawEvent::Exit(e) => &e.process,
+            RawEvent::Open(e) => &e.call.process,
+            RawEvent::Chmod(e) => &e.call.process,
+            RawEvent::Chown(e) => &e.call.process,
+            RawEvent::Link(e) => &e.call.process,
+            RawEvent::Rename(e) => &e.call.process,
+            RawEvent::Unlink(e) => &e.call.process,
+            RawEvent::Mkdir(e) => &e.call.process,
+            RawEvent::Rmdir(e) => &e.call.process,
+            RawEvent::Utimes(e) => &e.call.process,
+            RawEvent::SetXattr(e) => &e.call.process,
+            RawEvent::RemoveXattr(e) => &e.call.process,
         }
     }
 }

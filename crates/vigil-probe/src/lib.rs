@@ -19,8 +19,27 @@
 //! # Kernel side
 //! Only tracepoints are used (kprobes, fentry and LSM are unavailable on the target kernels):
 //! `tp_btf/sched_process_exec` (exec), `tp_btf/task_newtask` (fork, with clone flags),
-//! `tp_btf/sched_process_exit` (exit, once per thread group). Every program first checks the
-//! enabled-types mask and the excluded-pids map, so a disabled type costs two map lookups.
+//! `tp_btf/sched_process_exit` (exit, once per thread group), and for file activity
+//! `tp_btf/sys_enter` + `tp_btf/sys_exit` with an x86_64 syscall-number table
+//! (`bpf/file.bpf.c`; attached only while a file type is enabled). Every program first
+//! checks the enabled-types mask and the excluded-pids map, so a disabled type costs two map
+//! lookups.
+//!
+//! # File activity
+//! open/creat/openat/openat2, chmod/fchmod/fchmodat/fchmodat2, chown/fchown/lchown/fchownat,
+//! link/linkat, rename/renameat/renameat2, unlink/unlinkat, mkdir/mkdirat, rmdir and
+//! unlinkat(AT_REMOVEDIR) (an rmdir event, like Datadog), utime/utimes/utimensat/futimesat,
+//! setxattr/lsetxattr/fsetxattr/setxattrat, removexattr/lremovexattr/fremovexattr/
+//! removexattrat. Entry captures the arguments (user strings read at entry, against
+//! time-of-check/time-of-use rewrites), the base directory of a relative path (dirfd or cwd)
+//! and the fd's file for f* variants; the event is emitted at exit with the return value
+//! (failures: EACCES/EPERM, or every errno with [`FileErrors::All`]). Exact kernel objects
+//! ([`FileSyscall::file`]): the fd's file (f* variants, AT_EMPTY_PATH, futimens) and the
+//! opened file of a successful open. Path-based targets are path strings only: no syscall
+//! tracepoint exposes the dentry (the only VFS-level tracepoints on 6.18 are filesystem
+//! specific, e.g. ext4_unlink_enter), so inode and metadata of those are user space's
+//! best-effort lstat. In-kernel [`Approvers`] (basenames, open flags) drop unwanted events
+//! before the ring buffer; [`Probe::filter_counts`] counts what they saved.
 //! One BPF ring buffer carries every record; a record that cannot be written is counted per
 //! event type and per CPU ([`Probe::drop_counts`]).
 //!
@@ -38,25 +57,33 @@
 //!    reader) and its arm in `decode::decode`; `src/event.rs`: the struct and the
 //!    [`RawEvent`] variant.
 //!
-//! Syscall-based families (open, chmod, ...) will use `syscalls:sys_enter_*`/`sys_exit_*`
-//! paired through a per-thread hash map keyed by `pid_tgid`, and find a `struct file` from
-//! an fd through `task->files->fdt->fd[fd]`; `vg_put_file` and `vg_put_cwd` already capture
-//! what such events need.
+//! A syscall-based type joins `vg_fs_plan_of` in `bpf/file.bpf.c` (argument roles) and the
+//! `Syscall` table in `src/file_event.rs`, or follows the same entry/exit pairing.
 
+mod approvers;
 mod clock;
 mod config;
 mod decode;
 mod error;
 mod event;
+mod file_event;
 mod privileges;
 mod probe;
 
+pub use approvers::{Approvers, FilterCounts, TypeFilterCounts, MAX_BASENAME_LEN};
 pub use clock::{boot_time_now_ns, BootClock};
-pub use config::{EventType, EventTypes, ProbeConfig, MAX_RING_BUFFER_SIZE, MIN_RING_BUFFER_SIZE};
+pub use config::{
+    EventType, EventTypes, FileErrors, ProbeConfig, MAX_RING_BUFFER_SIZE, MIN_RING_BUFFER_SIZE,
+};
 pub use decode::{decode, DecodeError, MAX_ARG_ENV_LEN};
 pub use error::ProbeError;
 pub use event::{
     Credentials, ExecEvent, ExitCause, ExitEvent, FileInfo, ForkEvent, PathError, ProcessContext,
     RawEvent,
+};
+pub use file_event::{
+    BaseDir, ChmodEvent, ChownEvent, FileSyscall, LinkEvent, MkdirEvent, OpenEvent, PathArg,
+    RemoveXattrEvent, RenameEvent, RmdirEvent, SetXattrEvent, Syscall, TimeChange, UnlinkEvent,
+    UtimesEvent,
 };
 pub use probe::{DropCounts, Probe, TypeDrops};

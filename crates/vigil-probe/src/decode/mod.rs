@@ -4,6 +4,7 @@
 mod common;
 mod exec;
 mod exit;
+mod file;
 mod fork;
 mod reader;
 mod strings;
@@ -70,6 +71,15 @@ pub fn decode(record: &[u8]) -> Result<RawEvent, DecodeError> {
         EventType::Exit => {
             exact_size(event_type, record, exit::EXIT_EVENT_SIZE)?;
             exit::decode(record).map(RawEvent::Exit)
+        }
+        file_type => {
+            if record.len() < file::FS_EVENT_SIZE {
+                return Err(DecodeError::TooShort {
+                    need: file::FS_EVENT_SIZE,
+                    have: record.len(),
+                });
+            }
+            file::decode(file_type, record)
         }
     }
 }

@@ -57,6 +57,10 @@ impl<'a> Reader<'a> {
         self.bytes::<4>().map(i32::from_ne_bytes)
     }
 
+    pub(crate) fn i64(&mut self) -> Result<i64, DecodeError> {
+        self.bytes::<8>().map(i64::from_ne_bytes)
+    }
+
     pub(crate) fn u64(&mut self) -> Result<u64, DecodeError> {
         self.bytes::<8>().map(u64::from_ne_bytes)
     }

@@ -281,7 +281,7 @@ fn rejects_short_and_unknown_records() {
 
 proptest! {
     #[test]
-    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..1024), kind in 1u32..4) {
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..1024), kind in 1u32..16) {
         let mut record = bytes;
         if record.len() >= 4 {
             record[..4].copy_from_slice(&kind.to_ne_bytes());
@@ -292,6 +292,131 @@ proptest! {
     #[test]
     fn corrupted_exec_records_never_panic(at in 0usize..430, byte in any::<u8>()) {
         let mut record = sample_exec();
+        if let Some(b) = record.get_mut(at) {
+            *b = byte;
+        }
+        let _ = decode(&record);
+    }
+}
+
+/// A vg_fs_event record: fixed part then `data`; blobs are (offset-in-data, len) for path,
+/// dir, path2, dir2, xattr name.
+fn fs_record(event_type: u32, nr: u32, flags: u32, blobs: [(u32, u32); 5], data: &[u8]) -> Vec<u8> {
+    let fixed = file::FS_EVENT_SIZE as u32;
+    let len = fixed + data.len() as u32;
+    let mut r = Record::default()
+        .header(event_type)
+        .process(100, 101)
+        .u32(0)
+        .u32(0)
+        .u32(0)
+        .u32(0)
+        .u32(0)
+        .u32(0)
+        .u32(u32::MAX)
+        .u32(0)
+        .u64(0)
+        .u64(0)
+        .file(0, (0, 0))
+        .u64((-13i64) as u64)
+        .u32(len)
+        .u32(nr)
+        .u32(flags)
+        .u32((-100i32) as u32)
+        .u32(7)
+        .u32(0)
+        .u32(0o1) // op_flags
+        .u32(0o640) // mode
+        .u32(1)
+        .u32(2)
+        .u64(5)
+        .u64(6)
+        .u32((1 << 30) - 1)
+        .u32(9);
+    for (o, l) in blobs {
+        r = r.u32(if l == 0 { 0 } else { fixed + o }).u32(l);
+    }
+    assert_eq!(r.0.len(), file::FS_EVENT_SIZE);
+    r.0.extend_from_slice(data);
+    r.0
+}
+
+#[test]
+fn decodes_file_records() {
+    // rename("a/b", dirfd 7: "c") from cwd /tmp, dirfd 7 = /var
+    let data = b"a/b\0tmp\0c\0var\0";
+    let flags = (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11);
+    let record = fs_record(
+        8,
+        264,
+        flags,
+        [(0, 3), (4, 4), (8, 1), (10, 4), (0, 0)],
+        data,
+    );
+    let RawEvent::Rename(e) = decode(&record).expect("rename") else {
+        panic!("not rename")
+    };
+    assert_eq!(e.call.syscall, crate::Syscall::Renameat);
+    assert_eq!(e.call.retval, -13);
+    assert_eq!(e.call.file, None);
+    let path = e.call.path.as_ref().expect("path");
+    assert_eq!(path.absolute().as_deref(), Some(&b"/tmp/a/b"[..]));
+    assert_eq!(e.destination.dirfd, 7);
+    assert_eq!(e.destination.absolute().as_deref(), Some(&b"/var/c"[..]));
+    assert_eq!(e.flags, 1);
+
+    let record = fs_record(12, 280, 0, [(0, 2), (0, 0), (0, 0), (0, 0), (0, 0)], b"/f");
+    let RawEvent::Utimes(u) = decode(&record).expect("utimes") else {
+        panic!("not utimes")
+    };
+    assert_eq!(u.atime, Some(crate::TimeChange::Now));
+    assert_eq!(u.mtime, Some(crate::TimeChange::Set { sec: 6, nsec: 9 }));
+}
+
+#[test]
+fn rejects_inconsistent_file_records() {
+    let good = fs_record(
+        4,
+        257,
+        1 << 8,
+        [(0, 2), (0, 0), (0, 0), (0, 0), (0, 0)],
+        b"/f",
+    );
+    assert!(decode(&good).is_ok());
+    let mut longer = good.clone();
+    longer.push(0);
+    assert!(matches!(
+        decode(&longer),
+        Err(DecodeError::WrongSize { .. })
+    ));
+    let unknown_nr = fs_record(4, 59, 0, [(0, 0); 5], b"");
+    assert!(matches!(
+        decode(&unknown_nr),
+        Err(DecodeError::InvalidField {
+            field: "file.syscall_nr",
+            ..
+        })
+    ));
+    let no_destination = fs_record(
+        7,
+        86,
+        1 << 8,
+        [(0, 2), (0, 0), (0, 0), (0, 0), (0, 0)],
+        b"/f",
+    );
+    assert!(
+        decode(&no_destination).is_err(),
+        "link without a destination"
+    );
+    for len in 0..file::FS_EVENT_SIZE {
+        assert!(decode(&good[..len]).is_err(), "prefix of {len} bytes");
+    }
+}
+
+proptest! {
+    #[test]
+    fn corrupted_file_records_never_panic(at in 0usize..300, byte in any::<u8>(), kind in 4u32..15) {
+        let mut record = fs_record(kind, 257, 0x0f3f, [(0, 2), (2, 2), (4, 2), (6, 2), (8, 2)], b"abcdefghij");
         if let Some(b) = record.get_mut(at) {
             *b = byte;
         }

@@ -1,5 +1,6 @@
 //! Helpers shared by the kernel tests: loading the probe or skipping (failing in CI) when
 //! the process lacks eBPF privileges, and collecting the events of one process tree.
+#![allow(dead_code)] // each test binary uses a subset of these helpers
 
 use std::time::{Duration, Instant};
 
