@@ -170,6 +170,7 @@ impl Agent {
             ring_buffer_size: config.ring_buffer_size,
             enabled: wanted_types(&ruleset),
             excluded_pids: vec![std::process::id()],
+            ..ProbeConfig::default()
         };
         let probe = Probe::load(&probe_config).map_err(AgentError::Probe)?;
         // The probe is attached before the snapshot, so no process falls between the two.

@@ -134,6 +134,36 @@ impl Pipeline {
                 event.tid = x.process.tid;
                 Some(event)
             }
+            file_raw => {
+                let (call, mut data) = convert::file_event(&file_raw, &self.clock, &self.mounts)?;
+                let process = self.resolvers.process(call.process.pid, ts);
+                let in_container = process.container.is_some();
+                let pid = call.process.pid;
+                let mut name_files = |f: &mut vigil_model::File| self.resolvers.file_names(pid, in_container, f);
+                match &mut data {
+                    EventData::Open(e) => name_files(&mut e.file),
+                    EventData::Chmod(e) => name_files(&mut e.file),
+                    EventData::Chown(e) => name_files(&mut e.file),
+                    EventData::Link(e) => {
+                        name_files(&mut e.source);
+                        name_files(&mut e.target);
+                    }
+                    EventData::Rename(e) => {
+                        name_files(&mut e.old);
+                        name_files(&mut e.new);
+                    }
+                    EventData::Unlink(e) => name_files(&mut e.file),
+                    EventData::Mkdir(e) => name_files(&mut e.file),
+                    EventData::Rmdir(e) => name_files(&mut e.file),
+                    EventData::Utimes(e) => name_files(&mut e.file),
+                    EventData::SetXattr(e) | EventData::RemoveXattr(e) => name_files(&mut e.file),
+                    _ => {}
+                }
+                let mut event = Event::new(ts, process, data);
+                event.retval = call.retval;
+                event.tid = call.process.tid;
+                Some(event)
+            }
         }
     }
 

@@ -27,8 +27,8 @@ rules:
     expression: exit.code >= 0
 "#;
 
-fn workdir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("vigil-agent-test-{}", std::process::id()));
+fn workdir(test: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("vigil-agent-{test}-{}", std::process::id()));
     std::fs::create_dir_all(&d).expect("workdir");
     d
 }
@@ -89,7 +89,7 @@ fn assert_schema_valid(v: &jsonschema::Validator, record: &Value) {
 
 #[test]
 fn agent_reports_real_process_lifecycle() {
-    let dir = workdir();
+    let dir = workdir("lifecycle");
     let Some((mut agent, rx)) = start_agent(&dir) else { return };
     let mut records = Vec::new();
     // ruleset_loaded comes first.
@@ -199,8 +199,7 @@ fn agent_reports_real_process_lifecycle() {
 
 #[test]
 fn multi_threaded_process_exits_once() {
-    let dir = workdir().join("threads");
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = workdir("threads");
     let Some((mut agent, rx)) = start_agent(&dir) else { return };
     // Debian's interpreter directly (a pyenv shim would exec several times).
     let python = if Path::new("/usr/bin/python3").exists() { "/usr/bin/python3" } else { "python3" };
@@ -230,4 +229,61 @@ fn multi_threaded_process_exits_once() {
     let exec = of_pid(&records, "exec", pid);
     let last = exec.last().expect("an exec of the interpreter");
     assert!(last["process"]["argv0"].as_str().expect("argv0").contains("python3"));
+}
+
+#[test]
+fn agent_reports_file_activity() {
+    let dir = workdir("fim");
+    let policy = dir.join("fim.policy");
+    let d = dir.to_string_lossy();
+    std::fs::write(
+        &policy,
+        format!(
+            "version: 1.0.0\nrules:\n  - id: f_open\n    expression: open.file.path =~ \"{d}/**\"\n  - id: f_chmod\n    expression: chmod.file.path =~ \"{d}/**\"\n  - id: f_rename\n    expression: rename.file.destination.path =~ \"{d}/**\"\n  - id: f_unlink\n    expression: unlink.file.path =~ \"{d}/**\"\n  - id: f_mkdir\n    expression: mkdir.file.path =~ \"{d}/**\"\n"
+        ),
+    )
+    .expect("policy");
+    let (tx, rx) = mpsc::channel();
+    let config = AgentConfig { default_policy: false, policies: vec![policy], rate_limit: RateLimit { per_second: 1e9, burst: u32::MAX }, ..AgentConfig::default() };
+    let mut agent = match Agent::start(config, Box::new(ChannelSink(tx))) {
+        Ok(a) => a,
+        Err(AgentError::Probe(e)) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("skipped: eBPF sensor unavailable here: {e}");
+            return;
+        }
+        Err(e) => panic!("agent failed to start: {e}"),
+    };
+    // A child does the file work (this process is excluded as the agent's own).
+    let script = format!("cd '{d}' && echo hi > a && chmod 600 a && mkdir sub && mv a sub/b && rm sub/b");
+    let child = Command::new("/bin/sh").arg("-c").arg(&script).spawn().expect("sh");
+    let pid = child.id();
+    assert!(child.wait_with_output().expect("wait").status.success());
+    let mut records = Vec::new();
+    // The shell's children (chmod, mkdir, mv, rm) do most of the work.
+    let of_tree = |r: &[Value], n: &str| -> usize { r.iter().filter(|x| x["evt"]["name"] == n && (x["process"]["pid"] == pid || x["process"]["ppid"] == pid)).count() };
+    collect(&mut agent, &rx, &mut records, Duration::from_secs(20), |r| of_tree(r, "unlink") == 1);
+    let v = validator();
+    let name = |n: &str| -> Vec<&Value> { records.iter().filter(|x| x["evt"]["name"] == n && (x["process"]["pid"] == pid || x["process"]["ppid"] == pid)).collect() };
+    let open = name("open");
+    assert_eq!(open.len(), 1, "{records:#?}");
+    assert_eq!(open[0]["file"]["path"], format!("{d}/a"));
+    assert_eq!(open[0]["file"]["flags"], serde_json::json!(["O_CREAT", "O_TRUNC", "O_WRONLY"]));
+    let chmod = name("chmod");
+    assert_eq!(chmod[0]["file"]["destination"]["mode"], 0o600);
+    let rename = name("rename");
+    assert_eq!(rename[0]["file"]["path"], format!("{d}/a"));
+    assert_eq!(rename[0]["file"]["destination"]["path"], format!("{d}/sub/b"));
+    // Path-based variants get their inode from a user-space lookup, which races with the
+    // process (here `rm` already removed the file): when present, it is the one the open created.
+    let dest_inode = &rename[0]["file"]["destination"]["inode"];
+    assert!(dest_inode.is_null() || *dest_inode == open[0]["file"]["inode"]);
+    let mkdir = name("mkdir");
+    assert_eq!(mkdir[0]["file"]["path"], format!("{d}/sub"));
+    let unlink = name("unlink");
+    assert_eq!(unlink[0]["file"]["path"], format!("{d}/sub/b"));
+    for r in open.iter().chain(&chmod).chain(&rename).chain(&mkdir).chain(&unlink) {
+        assert_eq!(r["evt"]["outcome"], "Success");
+        assert_schema_valid(&v, r);
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }
