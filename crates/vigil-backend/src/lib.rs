@@ -1,6 +1,7 @@
 //! Vigil backend: intake, event store, search and security signals — plus the agent-side
 //! forwarder that streams records to it.
 pub mod auth;
+pub mod client;
 pub mod forwarder;
 pub mod intake;
 pub mod query;

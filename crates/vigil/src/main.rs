@@ -1,5 +1,8 @@
 //! The `vigil` command line: one binary for the agent, the backend and the tooling.
 
+mod cmd_backend;
+mod cmd_events;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -13,6 +16,11 @@ struct Cli {
 enum Command {
     /// Print the JSON schema that Vigil's security events follow (envelope keys excluded).
     Schema,
+    /// Run the backend: event intake, store, search and security signals.
+    Backend(cmd_backend::BackendArgs),
+    /// Query the events stored in a backend.
+    #[command(subcommand)]
+    Events(cmd_events::EventsCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -22,5 +30,7 @@ fn main() -> anyhow::Result<()> {
             print!("{}", vigil_model::EVENT_SCHEMA);
             Ok(())
         }
+        Command::Backend(args) => cmd_backend::run(args),
+        Command::Events(command) => cmd_events::run(command),
     }
 }

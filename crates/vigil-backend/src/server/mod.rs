@@ -4,6 +4,9 @@
 mod api;
 mod auth_extract;
 mod error;
+mod settings;
+
+pub use settings::apply_settings_file;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
