@@ -24,6 +24,8 @@ pub struct ValidRecord {
     pub exe_path: Option<String>,
     pub container_id: Option<String>,
     pub file_path: Option<String>,
+    /// The rule's description (`title` envelope key), if present.
+    pub title: Option<String>,
     pub agent: AgentInfo,
     pub kind: RecordKind,
 }
@@ -180,6 +182,7 @@ pub fn validate(line: &str, window: AcceptWindow) -> Result<ValidRecord, String>
         container_id: optional_nonempty(&root, &["container", "id"])
             .or_else(|| optional_nonempty(&root, &["process", "container", "id"])),
         file_path: optional_nonempty(&root, &["file", "path"]),
+        title: optional_nonempty(&root, &["title"]),
         doc: line.to_owned(),
         ts_ms,
         host,

@@ -206,10 +206,7 @@ pub fn detect(ledger: &mut dyn SignalLedger, policy: &SignalPolicy, record: &Val
         .rule_tags(&record.host, &record.rule_id)?
         .map(|tags| RuleAttribution::from_tags(&tags))
         .unwrap_or_default();
-    let title = serde_json::from_str::<Value>(&record.doc)
-        .ok()
-        .and_then(|v| v.get("title").and_then(Value::as_str).map(str::to_owned))
-        .unwrap_or_else(|| record.rule_id.clone());
+    let title = record.title.clone().unwrap_or_else(|| record.rule_id.clone());
     let signal = NewSignal { rule_id: record.rule_id.clone(), host: record.host.clone(), group_key: encoded, title, attribution: attribution.clone() };
     let signal_id = ledger.create_signal(&signal, &events)?;
     Ok(DetectionOutcome::Created { signal_id, attribution })

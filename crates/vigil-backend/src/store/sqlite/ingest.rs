@@ -1,4 +1,4 @@
-//! The write path: one IMMEDIATE transaction per batch stores the events, the batch id (for
+//! The write path: one IMMEDIATE transaction per group of batches stores the events, the batch id (for
 //! idempotent retries), host and rule state, signals and webhook outbox rows, then commits with
 //! `synchronous=FULL` so the batch is durable before the caller answers 2xx.
 use std::collections::{BTreeSet, HashMap};
@@ -43,9 +43,11 @@ pub struct IngestContext<'a> {
     pub sinks: &'a [WebhookSink],
 }
 
-pub fn ingest(writer: &mut Writer, ctx: &IngestContext<'_>, batch: IngestBatch) -> StoreResult<IngestReport> {
+/// Stores several batches in one transaction (group commit). On failure nothing of the group
+/// is stored.
+pub fn ingest_group(writer: &mut Writer, ctx: &IngestContext<'_>, batches: &[IngestBatch]) -> StoreResult<Vec<IngestReport>> {
     let mut created_partitions = Vec::new();
-    let result = ingest_in_transaction(writer, ctx, batch, &mut created_partitions);
+    let result = ingest_in_transaction(writer, ctx, batches, &mut created_partitions);
     if result.is_err() {
         // The transaction rolled back: partitions created in it do not exist.
         for day in created_partitions {
@@ -55,11 +57,28 @@ pub fn ingest(writer: &mut Writer, ctx: &IngestContext<'_>, batch: IngestBatch) 
     result
 }
 
-fn ingest_in_transaction(writer: &mut Writer, ctx: &IngestContext<'_>, batch: IngestBatch, created_partitions: &mut Vec<i64>) -> StoreResult<IngestReport> {
+fn ingest_in_transaction(writer: &mut Writer, ctx: &IngestContext<'_>, batches: &[IngestBatch], created_partitions: &mut Vec<i64>) -> StoreResult<Vec<IngestReport>> {
     let Writer { conn, partitions, next_seq } = writer;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut reports = Vec::with_capacity(batches.len());
+    for batch in batches {
+        reports.push(ingest_batch(&tx, partitions, next_seq, ctx, batch, created_partitions)?);
+    }
+    tx.commit()?;
+    Ok(reports)
+}
+
+fn ingest_batch(
+    tx: &Transaction<'_>,
+    partitions: &mut BTreeSet<i64>,
+    next_seq: &mut HashMap<i64, i64>,
+    ctx: &IngestContext<'_>,
+    batch: &IngestBatch,
+    created_partitions: &mut Vec<i64>,
+) -> StoreResult<IngestReport> {
     let previous: Option<String> = tx
-        .query_row("SELECT report FROM batches WHERE batch_id = ?1", [&batch.batch_id], |r| r.get(0))
+        .prepare_cached("SELECT report FROM batches WHERE batch_id = ?1")?
+        .query_row([&batch.batch_id], |r| r.get(0))
         .optional()?;
     if let Some(text) = previous {
         let mut report: IngestReport = serde_json::from_str(&text)
@@ -67,27 +86,26 @@ fn ingest_in_transaction(writer: &mut Writer, ctx: &IngestContext<'_>, batch: In
         report.duplicate = true;
         return Ok(report);
     }
-    upsert_hosts(&tx, &batch)?;
+    upsert_hosts(tx, batch)?;
     for record in &batch.records {
         let day = day_of(record.ts_ms);
         if !partitions.contains(&day) {
-            create_partition(&tx, day)?;
+            create_partition(tx, day)?;
             partitions.insert(day);
             created_partitions.push(day);
         }
-        let id = insert_event(&tx, next_seq, day, record)?;
-        apply_record_meaning(&tx, ctx, record, id, batch.received_ms)?;
+        let id = insert_event(tx, next_seq, day, record)?;
+        apply_record_meaning(tx, ctx, record, id, batch.received_ms)?;
     }
     let report = IngestReport {
         batch_id: batch.batch_id.clone(),
         accepted: batch.records.len(),
-        rejected: batch.rejected,
+        rejected: batch.rejected.clone(),
         duplicate: false,
     };
     let report_json = serde_json::to_string(&report).map_err(|e| StoreError::Invalid(e.to_string()))?;
     tx.prepare_cached("INSERT INTO batches(batch_id, received_ms, report) VALUES (?1, ?2, ?3)")?
         .execute(params![batch.batch_id, batch.received_ms, report_json])?;
-    tx.commit()?;
     Ok(report)
 }
 
@@ -279,21 +297,17 @@ impl SignalLedger for TxLedger<'_, '_> {
     }
 
     fn add_to_signal(&mut self, signal_id: i64, events: &[(EventId, i64)]) -> StoreResult<()> {
-        super::signals::link_events(self.tx, signal_id, events)?;
-        let last = events.iter().map(|(_, ts)| *ts).max().unwrap_or(0);
-        self.tx
+        let last = events.iter().map(|(_, ts)| *ts).max().unwrap_or(self.now_ms);
+        let first = events.iter().map(|(_, ts)| *ts).min().unwrap_or(last);
+        let count: i64 = self
+            .tx
             .prepare_cached(
                 "UPDATE signals SET event_count = event_count + ?2, last_seen_ms = max(last_seen_ms, ?3),
-                     first_seen_ms = min(first_seen_ms, ?4), updated_ms = ?5 WHERE id = ?1",
+                     first_seen_ms = min(first_seen_ms, ?4), updated_ms = ?5 WHERE id = ?1
+                 RETURNING event_count",
             )?
-            .execute(params![
-                signal_id,
-                events.len() as i64,
-                last,
-                events.iter().map(|(_, ts)| *ts).min().unwrap_or(last),
-                self.now_ms
-            ])?;
-        Ok(())
+            .query_row(params![signal_id, events.len() as i64, last, first, self.now_ms], |r| r.get(0))?;
+        super::signals::link_events(self.tx, signal_id, count - events.len() as i64, events)
     }
 
     fn create_signal(&mut self, signal: &NewSignal, events: &[(EventId, i64)]) -> StoreResult<i64> {
@@ -319,7 +333,7 @@ impl SignalLedger for TxLedger<'_, '_> {
                 self.now_ms
             ])?;
         let id = self.tx.last_insert_rowid();
-        super::signals::link_events(self.tx, id, events)?;
+        super::signals::link_events(self.tx, id, 0, events)?;
         Ok(id)
     }
 }

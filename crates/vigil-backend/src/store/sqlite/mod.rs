@@ -1,13 +1,17 @@
 //! The embedded event store: one SQLite database (`<data-dir>/vigil.db`, WAL) holding day
 //! partitions of events plus signals, hosts, rules, batch ids and the webhook outbox.
 //! One writer connection (behind a mutex), a small pool of read-only connections.
+mod checkpoint;
 mod ingest;
 mod schema;
 mod search;
 mod signals;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
+
+use writer::WriterThread;
 
 use rusqlite::{params, Connection, OpenFlags};
 
@@ -35,9 +39,8 @@ pub struct SqliteConfig {
 pub struct SqliteStore {
     path: PathBuf,
     retention_days: u32,
-    policy: SignalPolicy,
-    webhooks: Vec<WebhookSink>,
-    writer: Mutex<ingest::Writer>,
+    writer: WriterThread,
+    _checkpointer: checkpoint::Checkpointer,
     idle_readers: Mutex<Vec<Connection>>,
 }
 
@@ -55,12 +58,12 @@ impl SqliteStore {
         schema::configure_writer(&conn)?;
         schema::migrate(&mut conn)?;
         let writer = ingest::Writer::new(conn)?;
+        let checkpointer = checkpoint::Checkpointer::start(&path)?;
         Ok(SqliteStore {
             path,
             retention_days: config.retention_days.max(1),
-            policy: config.signal_policy,
-            webhooks: config.webhooks,
-            writer: Mutex::new(writer),
+            writer: WriterThread::start(writer, config.signal_policy, config.webhooks)?,
+            _checkpointer: checkpointer,
             idle_readers: Mutex::new(Vec::new()),
         })
     }
@@ -90,8 +93,7 @@ impl SqliteStore {
 
 impl EventStore for SqliteStore {
     fn ingest(&self, batch: IngestBatch) -> StoreResult<IngestReport> {
-        let ctx = ingest::IngestContext { policy: &self.policy, sinks: &self.webhooks };
-        ingest::ingest(&mut lock(&self.writer), &ctx, batch)
+        self.writer.ingest(batch)
     }
 
     fn search(&self, query: &EventQuery, predicate: Option<&dyn RecordPredicate>, page: PageRequest) -> StoreResult<EventPage> {
@@ -128,7 +130,7 @@ impl EventStore for SqliteStore {
     }
 
     fn set_signal_status(&self, id: i64, status: SignalStatus, now_ms: i64) -> StoreResult<Option<Signal>> {
-        signals::set_status(&lock(&self.writer).conn, id, status, now_ms)
+        self.writer.run(move |w| signals::set_status(&w.conn, id, status, now_ms))
     }
 
     fn hosts(&self) -> StoreResult<Vec<HostInfo>> {
@@ -140,33 +142,36 @@ impl EventStore for SqliteStore {
     }
 
     fn notification_attempted(&self, id: i64, outcome: DeliveryOutcome) -> StoreResult<()> {
-        signals::notification_attempted(&lock(&self.writer).conn, id, &outcome)
+        self.writer.run(move |w| signals::notification_attempted(&w.conn, id, &outcome))
     }
 
     /// Drops day partitions older than the retention window, prunes batch ids and finished
     /// notifications of the same age, then returns freed pages to the file system.
     fn apply_retention(&self, now_ms: i64) -> StoreResult<RetentionReport> {
-        let oldest_kept_day = now_ms.div_euclid(DAY_MS) - i64::from(self.retention_days) + 1;
-        let cutoff_ms = oldest_kept_day * DAY_MS;
-        let mut writer = lock(&self.writer);
-        let expired: Vec<i64> = writer.partitions.iter().copied().filter(|d| *d < oldest_kept_day).collect();
-        let tx = writer.conn.transaction()?;
-        for day in &expired {
-            schema::drop_partition(&tx, *day)?;
-        }
-        let pruned_batches = tx.execute("DELETE FROM batches WHERE received_ms < ?1", [cutoff_ms])? as u64;
-        tx.execute("DELETE FROM signal_events WHERE ts_ms < ?1", [cutoff_ms])?;
-        tx.execute(
-            "DELETE FROM webhook_outbox WHERE state <> 'pending' AND next_attempt_ms < ?1",
-            params![cutoff_ms],
-        )?;
-        tx.commit()?;
-        for day in &expired {
-            writer.forget_partition(*day);
-        }
-        writer.conn.execute_batch("PRAGMA incremental_vacuum;")?;
-        Ok(RetentionReport { dropped_days: expired, pruned_batches })
+        let retention_days = self.retention_days;
+        self.writer.run(move |writer| drop_expired(writer, now_ms, retention_days))
     }
+}
+
+/// Drops day partitions older than the retention window, prunes batch ids, signal links and
+/// finished notifications of the same age, then returns freed pages to the file system.
+fn drop_expired(writer: &mut ingest::Writer, now_ms: i64, retention_days: u32) -> StoreResult<RetentionReport> {
+    let oldest_kept_day = now_ms.div_euclid(DAY_MS) - i64::from(retention_days) + 1;
+    let cutoff_ms = oldest_kept_day * DAY_MS;
+    let expired: Vec<i64> = writer.partitions.iter().copied().filter(|d| *d < oldest_kept_day).collect();
+    let tx = writer.conn.transaction()?;
+    for day in &expired {
+        schema::drop_partition(&tx, *day)?;
+    }
+    let pruned_batches = tx.execute("DELETE FROM batches WHERE received_ms < ?1", [cutoff_ms])? as u64;
+    tx.execute("DELETE FROM signal_events WHERE ts_ms < ?1", [cutoff_ms])?;
+    tx.execute("DELETE FROM webhook_outbox WHERE state <> 'pending' AND next_attempt_ms < ?1", params![cutoff_ms])?;
+    tx.commit()?;
+    for day in &expired {
+        writer.forget_partition(*day);
+    }
+    writer.conn.execute_batch("PRAGMA incremental_vacuum;")?;
+    Ok(RetentionReport { dropped_days: expired, pruned_batches })
 }
 
 impl std::fmt::Debug for SqliteStore {

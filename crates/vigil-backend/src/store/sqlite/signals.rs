@@ -38,14 +38,12 @@ pub fn load_signal(conn: &Connection, id: i64) -> StoreResult<Option<Signal>> {
         .optional()?)
 }
 
-/// Links events to a signal, up to `MAX_LINKED_EVENTS`.
-pub fn link_events(conn: &Connection, signal_id: i64, events: &[(EventId, i64)]) -> StoreResult<()> {
-    let linked: i64 = conn
-        .prepare_cached("SELECT count(*) FROM signal_events WHERE signal_id = ?1")?
-        .query_row([signal_id], |r| r.get(0))?;
-    let room = (MAX_LINKED_EVENTS - linked).max(0) as usize;
+/// Links events to a signal that already counted `counted_before` events, keeping at most
+/// `MAX_LINKED_EVENTS` links (the first ones: how the signal started).
+pub fn link_events(conn: &Connection, signal_id: i64, counted_before: i64, events: &[(EventId, i64)]) -> StoreResult<()> {
+    let room = (MAX_LINKED_EVENTS - counted_before).max(0) as usize;
     let mut stmt = conn.prepare_cached("INSERT OR IGNORE INTO signal_events(signal_id, event_id, ts_ms) VALUES (?1, ?2, ?3)")?;
-    for (event_id, ts) in events.iter().rev().take(room) {
+    for (event_id, ts) in events.iter().take(room) {
         stmt.execute(params![signal_id, event_id, ts])?;
     }
     Ok(())
