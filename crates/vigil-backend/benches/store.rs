@@ -8,86 +8,19 @@
 //! 4 concurrent threads (`VIGIL_BENCH_SUBMITTERS`), and only that path is timed.
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use vigil_backend::intake::parse_batch;
 use vigil_backend::record::AcceptWindow;
 use vigil_backend::signals::SignalPolicy;
 use vigil_backend::store::sqlite::{SqliteConfig, SqliteStore};
 use vigil_backend::store::{EventQuery, EventStore, FieldFilter, PageRequest, PromotedField};
-use vigil_backend::timefmt::{format_rfc3339_ms, now_ms, DAY_MS};
+use vigil_backend::timefmt::{now_ms, DAY_MS};
+
+mod generator;
+use generator::{host, make_record, Rng, HOSTS, RULES};
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default).max(1)
 }
-const HOSTS: u64 = 100;
-const RULES: u64 = 300;
-const EXES: u64 = 2000;
-const EVENT_NAMES: [&str; 10] = ["exec", "open", "unlink", "rename", "chmod", "connect", "bind", "dns", "ptrace", "load_module"];
-
-/// Deterministic pseudo-random numbers (xorshift).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    /// Skewed choice in 0..n: low values are much more frequent.
-    fn skewed(&mut self, n: u64) -> u64 {
-        let a = self.next() % n;
-        let b = self.next() % n;
-        a.min(b)
-    }
-}
-
-fn exe(i: u64) -> String {
-    format!("/usr/lib/app{}/bin/worker-{i}", i % 37)
-}
-
-fn host(i: u64) -> String {
-    format!("node-{i:03}.prod.example")
-}
-
-fn make_record(rng: &mut Rng, ts_ms: i64) -> String {
-    let h = rng.next() % HOSTS;
-    let rule = rng.skewed(RULES);
-    let x = rng.skewed(EXES);
-    let name = EVENT_NAMES[(rng.next() % EVENT_NAMES.len() as u64) as usize];
-    let pid = 1000 + rng.next() % 60_000;
-    let container = (h % 3 != 0).then(|| format!("{:064x}", h * 7919 + x % 5));
-    json!({
-        "evt": {"name": name, "category": "File Activity", "outcome": "Success", "async": false},
-        "date": format_rfc3339_ms(ts_ms),
-        "file": {"path": format!("/var/lib/app/data/{}/file-{}.db", x % 50, rng.next() % 1000), "name": "file.db",
-                 "inode": rng.next() % 10_000_000, "mode": 33188, "uid": 0, "gid": 0, "user": "root", "group": "root",
-                 "modification_time": "2026-11-20T08:00:00.000Z", "change_time": "2026-11-20T08:00:00.000Z"},
-        "process": {
-            "pid": pid, "ppid": pid - 1, "tid": pid, "uid": 1000, "gid": 1000, "user": "app", "group": "app",
-            "comm": format!("worker-{x}"), "tty": "",
-            "fork_time": "2026-11-23T09:00:00.000Z", "exec_time": "2026-11-23T09:00:00.001Z",
-            "credentials": {"uid": 1000, "user": "app", "gid": 1000, "group": "app", "euid": 1000, "euser": "app", "egid": 1000, "egroup": "app", "fsuid": 1000, "fsuser": "app", "fsgid": 1000, "fsgroup": "app"},
-            "executable": {"path": exe(x), "name": format!("worker-{x}"), "inode": 1234 + x, "mode": 33261, "uid": 0, "gid": 0},
-            "args": ["--config", "/etc/app/config.yaml", "--port", format!("{}", 8000 + x % 100)],
-            "container": container.as_ref().map(|id| json!({"id": id})),
-            "parent": {"pid": pid - 1, "comm": "bash", "executable": {"path": "/usr/bin/bash", "name": "bash"}, "args": ["-c", "exec worker"]},
-            "ancestors": [
-                {"pid": pid - 1, "comm": "bash", "executable": {"path": "/usr/bin/bash", "name": "bash"}},
-                {"pid": 1, "comm": "systemd", "executable": {"path": "/usr/lib/systemd/systemd", "name": "systemd"}}
-            ]
-        },
-        "container": container.as_ref().map(|id| json!({"id": id, "created_at": "2026-11-23T08:59:00.000Z"})),
-        "agent": {"rule_id": format!("rule_{rule}"), "rule_version": "1.2.0", "policy_name": "default", "policy_version": "1.69.3",
-                  "version": "0.1.0", "os": "linux", "arch": "x86_64", "origin": "ebpf"},
-        "title": format!("Rule rule_{rule} matched a suspicious {name}"),
-        "hostname": host(h),
-        "service": "runtime-security-agent"
-    })
-    .to_string()
-}
-
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1000.0
 }
@@ -166,10 +99,20 @@ fn main() {
     let page = |limit| PageRequest { limit, cursor: None, scan_budget: 200_000 };
     let filter = |field, value: String| FieldFilter { field, values: vec![value] };
     let mut probe = Rng(42);
-    measure("Q1 host + executable, last hour, full records", |_| {
+    // Investigation targets: (host, executable) pairs that occur in the last hour.
+    let recent = store.search(&last_hour, None, page(1000)).unwrap().events;
+    let targets: Vec<(String, String)> = recent
+        .iter()
+        .step_by(recent.len().div_ceil(25).max(1))
+        .map(|e| {
+            let doc: serde_json::Value = serde_json::from_str(&e.doc).unwrap();
+            (e.host.clone(), doc["process"]["executable"]["path"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    measure("Q1 host + executable, last hour, full records", |i| {
+        let (h, x) = &targets[i % targets.len()];
         let mut q = last_hour.clone();
-        let x = probe.skewed(EXES);
-        q.filters = vec![filter(PromotedField::Host, host(probe.next() % HOSTS)), filter(PromotedField::ProcessPath, exe(x))];
+        q.filters = vec![filter(PromotedField::Host, h.clone()), filter(PromotedField::ProcessPath, x.clone())];
         store.search(&q, None, page(100)).unwrap().events.len()
     });
     measure("Q2 one host, last hour, newest 100", |_| {
