@@ -68,6 +68,10 @@ event_types! {
     Capset => "capset", File;
     Selinux => "selinux", Kernel;
     AnomalyDetectionSyscall => "anomaly_detection_syscall", File;
+    Connect => "connect", Network;
+    Accept => "accept", Network;
+    Chdir => "chdir", File;
+    Prctl => "prctl", Kernel;
 }
 
 /// `evt.category`. Datadog's mapping: process events, kernel events, network events, and
@@ -233,6 +237,10 @@ pub enum EventData {
     Capset(CapsetEvent),
     Selinux(SelinuxEvent),
     AnomalyDetectionSyscall(AnomalyDetectionSyscallEvent),
+    Connect(ConnectEvent),
+    Accept(ConnectEvent),
+    Chdir(ChdirEvent),
+    Prctl(PrctlEvent),
 }
 
 impl EventData {
@@ -271,6 +279,10 @@ impl EventData {
             D::Capset(_) => T::Capset,
             D::Selinux(_) => T::Selinux,
             D::AnomalyDetectionSyscall(_) => T::AnomalyDetectionSyscall,
+            D::Connect(_) => T::Connect,
+            D::Accept(_) => T::Accept,
+            D::Chdir(_) => T::Chdir,
+            D::Prctl(_) => T::Prctl,
         }
     }
 }
@@ -627,13 +639,39 @@ pub struct AnomalyDetectionSyscallEvent {
     pub syscall: String,
 }
 
+/// `connect` / `accept`: the remote address (connect: the destination; accept: the peer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectEvent {
+    /// `AF_*` value.
+    pub family: u16,
+    pub ip: IpAddr,
+    pub port: u16,
+    /// `IPPROTO_*` value of the socket (0 when unknown).
+    pub protocol: u16,
+}
+
+/// `chdir`: the new working directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChdirEvent {
+    pub file: File,
+}
+
+/// `prctl`: the option and, for `PR_SET_NAME`, the new thread name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrctlEvent {
+    /// `PR_*` option value.
+    pub option: u32,
+    pub new_name: String,
+    pub is_name_truncated: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn names_round_trip_and_categories() {
-        assert_eq!(EventType::ALL.len(), 31);
+        assert_eq!(EventType::ALL.len(), 35);
         for t in EventType::ALL {
             assert_eq!(EventType::from_name(t.name()), Some(*t));
         }

@@ -3,6 +3,7 @@
 
 pub mod consts;
 pub mod event;
+pub mod fields;
 pub mod file;
 pub mod json;
 pub mod process;

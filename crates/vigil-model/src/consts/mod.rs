@@ -7,6 +7,8 @@
 //! because SECL integers are signed and errno constants are negative (they compare to `*.retval`).
 
 mod tables;
+#[cfg(test)]
+mod tests;
 
 pub use tables::*;
 

@@ -76,6 +76,9 @@ struct WEvent {
     exit: Option<WExit>,
     mount: Option<WMount>,
     anomaly_detection_syscall: Option<WAnomaly>,
+    connect: Option<WConnect>,
+    accept: Option<WConnect>,
+    prctl: Option<WPrctl>,
     #[allow(dead_code)]
     usr: Option<serde::de::IgnoredAny>,
     process: Option<WProcess>,
@@ -373,6 +376,24 @@ struct WIpPort {
 #[serde(deny_unknown_fields)]
 struct WBind {
     addr: WIpPortFamily,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WConnect {
+    addr: WIpPortFamily,
+    #[serde(default)]
+    protocol: u16,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WPrctl {
+    option: u32,
+    #[serde(default)]
+    new_name: String,
+    #[serde(default)]
+    is_name_truncated: bool,
 }
 
 #[derive(Deserialize)]
@@ -829,6 +850,27 @@ impl WEvent {
             EventType::AnomalyDetectionSyscall => {
                 let a = self.anomaly_detection_syscall.as_ref().ok_or_else(|| err("anomaly_detection_syscall", "missing"))?;
                 EventData::AnomalyDetectionSyscall(AnomalyDetectionSyscallEvent { syscall: a.syscall.clone() })
+            }
+            EventType::Connect | EventType::Accept => {
+                let key = ty.name();
+                let c = if ty == EventType::Connect { self.connect.as_ref() } else { self.accept.as_ref() };
+                let c = c.ok_or_else(|| err(key, "missing"))?;
+                let e = ConnectEvent {
+                    family: enum_value(&format!("{key}.addr.family"), &ADDRESS_FAMILIES, &c.addr.family)? as u16,
+                    ip: ip_value(&format!("{key}.addr.ip"), &c.addr.ip)?,
+                    port: c.addr.port,
+                    protocol: c.protocol,
+                };
+                if ty == EventType::Connect { EventData::Connect(e) } else { EventData::Accept(e) }
+            }
+            EventType::Chdir => EventData::Chdir(ChdirEvent { file: file_of(need_file()?)? }),
+            EventType::Prctl => {
+                let p = self.prctl.as_ref().ok_or_else(|| err("prctl", "missing"))?;
+                EventData::Prctl(PrctlEvent {
+                    option: p.option,
+                    new_name: p.new_name.clone(),
+                    is_name_truncated: p.is_name_truncated,
+                })
             }
         };
         let network = match &self.network {

@@ -309,6 +309,25 @@ fn write_payload(o: &mut ObjectWriter<'_>, event: &Event) {
         EventData::AnomalyDetectionSyscall(e) => {
             o.object("anomaly_detection_syscall", |a| a.str("syscall", &e.syscall));
         }
+        // connect / accept / chdir / prctl are newer than the spec's schema; they follow the
+        // shape of Datadog's newer serializer.
+        EventData::Connect(e) | EventData::Accept(e) => {
+            let key = if matches!(event.data, EventData::Connect(_)) { "connect" } else { "accept" };
+            o.object(key, |c| {
+                c.object("addr", |a| {
+                    a.str("family", &enum_name(&ADDRESS_FAMILIES, e.family.into()));
+                    write_ip(a, "ip", e.ip);
+                    a.u64("port", e.port.into());
+                });
+                c.u64("protocol", e.protocol.into());
+            });
+        }
+        EventData::Chdir(e) => o.object("file", |f| write_file_fields(f, &e.file)),
+        EventData::Prctl(e) => o.object("prctl", |p| {
+            p.u64("option", e.option.into());
+            p.str_opt("new_name", &e.new_name);
+            p.bool("is_name_truncated", e.is_name_truncated);
+        }),
     }
 }
 
