@@ -97,7 +97,7 @@ fn main() {
 
     let last_hour = EventQuery { from_ms: now - 3_600_000, to_ms: now + 1, filters: vec![] };
     let page = |limit| PageRequest { limit, cursor: None, scan_budget: 200_000 };
-    let filter = |field, value: String| FieldFilter { field, values: vec![value] };
+    let filter = |field, value: String| FieldFilter::one_of(field, vec![value]);
     let mut probe = Rng(42);
     // Investigation targets: (host, executable) pairs that occur in the last hour.
     let recent = store.search(&last_hour, None, page(1000)).unwrap().events;

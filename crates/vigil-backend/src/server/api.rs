@@ -94,7 +94,7 @@ fn selector(field: PromotedField, list: &Option<String>) -> Option<FieldFilter> 
         .filter(|v| !v.is_empty())
         .map(str::to_owned)
         .collect();
-    (!values.is_empty()).then_some(FieldFilter { field, values })
+    (!values.is_empty()).then(|| FieldFilter::one_of(field, values))
 }
 
 /// Time range (default: the last 24 hours) and selectors; the query is compiled separately.

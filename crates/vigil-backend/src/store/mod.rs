@@ -71,11 +71,25 @@ impl PromotedField {
     ];
 }
 
-/// `field IN (values)`; several filters are AND-ed.
+/// A condition on one promoted field; several filters are AND-ed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldFilter {
     pub field: PromotedField,
-    pub values: Vec<String>,
+    pub test: FilterTest,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FilterTest {
+    /// Equal to one of these values.
+    OneOf(Vec<String>),
+    /// Starts with this (non-empty) prefix.
+    Prefix(String),
+}
+
+impl FieldFilter {
+    pub fn one_of(field: PromotedField, values: Vec<String>) -> FieldFilter {
+        FieldFilter { field, test: FilterTest::OneOf(values) }
+    }
 }
 
 /// What SQL can select: a time range `[from_ms, to_ms)` and promoted-field filters.

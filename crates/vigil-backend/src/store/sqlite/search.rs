@@ -5,7 +5,7 @@ use rusqlite::{params_from_iter, Connection, OptionalExtension};
 
 use super::schema::{column, day_of, day_of_event, partition_table, partitions_in};
 use crate::store::{
-    Cursor, EventId, EventPage, EventQuery, Histogram, HistogramBucket, PageRequest, RecordPredicate, StoreResult, StoredEvent,
+    Cursor, EventId, EventPage, EventQuery, FilterTest, Histogram, HistogramBucket, PageRequest, RecordPredicate, StoreResult, StoredEvent,
 };
 
 /// Rows fetched per SQL round trip when a predicate filters them further.
@@ -17,15 +17,43 @@ fn pushdown(query: &EventQuery) -> (String, Vec<SqlValue>) {
     let mut args = vec![SqlValue::Integer(query.from_ms), SqlValue::Integer(query.to_ms)];
     for filter in &query.filters {
         let col = column(filter.field);
-        if filter.values.len() == 1 {
-            sql.push_str(&format!(" AND {col} = ?"));
-        } else {
-            let marks = vec!["?"; filter.values.len()].join(", ");
-            sql.push_str(&format!(" AND {col} IN ({marks})"));
+        match &filter.test {
+            FilterTest::OneOf(values) if values.len() == 1 => sql.push_str(&format!(" AND {col} = ?")),
+            FilterTest::OneOf(values) => {
+                let marks = vec!["?"; values.len()].join(", ");
+                sql.push_str(&format!(" AND {col} IN ({marks})"));
+            }
+            FilterTest::Prefix(prefix) => {
+                sql.push_str(&format!(" AND {col} >= ?"));
+                if prefix_upper_bound(prefix).is_some() {
+                    sql.push_str(&format!(" AND {col} < ?"));
+                }
+            }
         }
-        args.extend(filter.values.iter().cloned().map(SqlValue::Text));
+        match &filter.test {
+            FilterTest::OneOf(values) => args.extend(values.iter().cloned().map(SqlValue::Text)),
+            FilterTest::Prefix(prefix) => {
+                args.push(SqlValue::Text(prefix.clone()));
+                args.extend(prefix_upper_bound(prefix).map(SqlValue::Text));
+            }
+        }
     }
     (sql, args)
+}
+
+/// The smallest string greater than every string starting with `prefix` (SQLite compares text
+/// bytewise, i.e. in code-point order for UTF-8): the prefix with its last character
+/// incremented. `None` when no such string exists (last character is `char::MAX`).
+fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = (last as u32 + 1..=char::MAX as u32).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
 }
 
 fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredEvent> {
@@ -158,4 +186,17 @@ pub fn histogram(conn: &mut Connection, query: &EventQuery, predicate: Option<&d
         .map(|(i, count)| HistogramBucket { start_ms: query.from_ms + i as i64 * interval_ms, count })
         .collect();
     Ok(Histogram { buckets, scanned, complete })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_upper_bound;
+
+    #[test]
+    fn prefix_bounds() {
+        assert_eq!(prefix_upper_bound("/usr/bin/").as_deref(), Some("/usr/bin0"));
+        assert_eq!(prefix_upper_bound("a\u{D7FF}").as_deref(), Some("a\u{E000}"));
+        assert_eq!(prefix_upper_bound("ab\u{10FFFF}").as_deref(), Some("ac"));
+        assert_eq!(prefix_upper_bound("\u{10FFFF}"), None);
+    }
 }
