@@ -9,7 +9,9 @@
 use std::time::{Duration, Instant};
 
 use vigil_backend::intake::parse_batch;
+use vigil_backend::query::QueryCompiler;
 use vigil_backend::record::AcceptWindow;
+use vigil_backend::secl_query::SeclQueryCompiler;
 use vigil_backend::signals::SignalPolicy;
 use vigil_backend::store::sqlite::{SqliteConfig, SqliteStore};
 use vigil_backend::store::{EventQuery, EventStore, FieldFilter, PageRequest, PromotedField};
@@ -127,6 +129,36 @@ fn main() {
     measure("Q4 histogram, one host, 24 h in 1 h buckets", |_| {
         let q = EventQuery { from_ms: now - DAY_MS, to_ms: now + 1, filters: vec![filter(PromotedField::Host, host(probe.next() % HOSTS))] };
         store.histogram(&q, None, 3_600_000, 200_000).unwrap().buckets.iter().map(|b| b.count as usize).sum()
+    });
+    let secl = SeclQueryCompiler;
+    let mut secl_search = |expression: &str, query: &EventQuery| {
+        let compiled = secl.compile(expression).expect("SECL");
+        let mut q = query.clone();
+        q.filters.extend(compiled.filters);
+        let page = store.search(&q, compiled.predicate.as_deref(), page(100)).unwrap();
+        assert_eq!(page.eval_errors, 0, "records must decode");
+        page.events.len()
+    };
+    let last_day = EventQuery { from_ms: now - DAY_MS, to_ms: now + 1, filters: vec![] };
+    let files: Vec<String> = recent
+        .iter()
+        .map(|e| serde_json::from_str::<serde_json::Value>(&e.doc).unwrap())
+        .filter(|doc| doc["evt"]["name"] == "open")
+        .take(25)
+        .map(|doc| doc["file"]["path"].as_str().unwrap().to_owned())
+        .collect();
+    measure("Q6 SECL open.file.path == X (pushdown), last 24 h", |i| {
+        secl_search(&format!("open.file.path == \"{}\"", files[i % files.len()]), &last_day)
+    });
+    measure("Q7 SECL host + process.file.path == X && process.comm, 1 h", |i| {
+        let (h, x) = &targets[i % targets.len()];
+        let mut q = last_hour.clone();
+        q.filters = vec![filter(PromotedField::Host, h.clone())];
+        let comm = x.rsplit('/').next().unwrap();
+        secl_search(&format!("process.file.path == \"{x}\" && process.comm == \"{comm}\""), &q)
+    });
+    measure("Q8 SECL unindexed process.pid == N, last hour (full scan)", |i| {
+        secl_search(&format!("process.pid == {}", 1000 + i * 7919 % 60_000), &last_hour)
     });
     measure("Q5 event by id", |i| {
         let q = EventQuery { from_ms: now - DAY_MS, to_ms: now + 1, filters: vec![] };

@@ -7,7 +7,8 @@ use vigil_backend::timefmt::format_rfc3339_ms;
 pub const HOSTS: u64 = 100;
 pub const RULES: u64 = 300;
 pub const EXES: u64 = 2000;
-const EVENT_NAMES: [&str; 10] = ["exec", "open", "unlink", "rename", "chmod", "connect", "bind", "dns", "ptrace", "load_module"];
+/// Event types whose payload is the `file` object the generator writes.
+const EVENT_NAMES: [&str; 7] = ["exec", "open", "unlink", "chmod", "mkdir", "rmdir", "chdir"];
 
 /// Deterministic pseudo-random numbers (xorshift).
 pub struct Rng(pub u64);
@@ -43,7 +44,7 @@ pub fn make_record(rng: &mut Rng, ts_ms: i64) -> String {
     let name = EVENT_NAMES[(rng.next() % EVENT_NAMES.len() as u64) as usize];
     let pid = 1000 + rng.next() % 60_000;
     let container = (h % 3 != 0).then(|| format!("{:064x}", h * 7919 + x % 5));
-    json!({
+    let mut record = json!({
         "evt": {"name": name, "category": "File Activity", "outcome": "Success", "async": false},
         "date": format_rfc3339_ms(ts_ms),
         "file": {"path": format!("/var/lib/app/data/{}/file-{}.db", x % 50, rng.next() % 1000), "name": "file.db",
@@ -69,7 +70,14 @@ pub fn make_record(rng: &mut Rng, ts_ms: i64) -> String {
         "title": format!("Rule rule_{rule} matched a suspicious {name}"),
         "hostname": host(h),
         "service": "runtime-security-agent"
-    })
-    .to_string()
+    });
+    if matches!(name, "chmod" | "mkdir") {
+        record["file"]["destination"] = json!({"mode": 420});
+    }
+    if container.is_none() {
+        record.as_object_mut().unwrap().remove("container");
+        record["process"].as_object_mut().unwrap().remove("container");
+    }
+    record.to_string()
 }
 

@@ -183,6 +183,7 @@ pub fn create_partition(tx: &Transaction<'_>, day: i64) -> rusqlite::Result<()> 
          CREATE INDEX IF NOT EXISTS {t}_evt ON {t}(evt_name, ts);
          CREATE INDEX IF NOT EXISTS {t}_exe ON {t}(exe_path, ts) WHERE exe_path IS NOT NULL;
          CREATE INDEX IF NOT EXISTS {t}_container ON {t}(container_id, ts) WHERE container_id IS NOT NULL;
+         CREATE INDEX IF NOT EXISTS {t}_file ON {t}(file_path, ts) WHERE file_path IS NOT NULL;
          INSERT OR IGNORE INTO partitions(day) VALUES ({day});"
     ))
 }
