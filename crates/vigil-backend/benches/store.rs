@@ -131,7 +131,7 @@ fn main() {
         store.histogram(&q, None, 3_600_000, 200_000).unwrap().buckets.iter().map(|b| b.count as usize).sum()
     });
     let secl = SeclQueryCompiler;
-    let mut secl_search = |expression: &str, query: &EventQuery| {
+    let secl_search = |expression: &str, query: &EventQuery| {
         let compiled = secl.compile(expression).expect("SECL");
         let mut q = query.clone();
         q.filters.extend(compiled.filters);

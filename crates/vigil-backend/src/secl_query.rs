@@ -103,7 +103,7 @@ mod tests {
         (line, record)
     }
 
-    fn column<'a>(record: &'a ValidRecord, field: PromotedField) -> Option<&'a str> {
+    fn column(record: &ValidRecord, field: PromotedField) -> Option<&str> {
         match field {
             PromotedField::EventName => Some(&record.evt_name),
             PromotedField::ProcessPath => record.exe_path.as_deref(),

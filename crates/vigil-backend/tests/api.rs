@@ -84,6 +84,25 @@ fn request_level_errors_store_nothing() {
 }
 
 #[test]
+fn large_uncompressed_batches_are_accepted_and_the_store_reopens() {
+    let backend = TestBackend::start();
+    let url = backend.url();
+    let now = now_ms();
+    let records: Vec<Value> = (0..6000).map(|i| record("big", "r", "/bin/cat", now - i)).collect();
+    let body = lines(&records);
+    assert!(body.len() > 2 << 20, "more than axum's default body limit");
+    let (status, report) = post_batch(&url, Some(KEY), Some("big-1"), body.as_bytes(), None);
+    assert_eq!((status, report["accepted"].as_u64()), (200, Some(6000)), "{report}");
+    // A clean shutdown and a restart on the same directory keep everything.
+    let TestBackend { handle, dir } = backend;
+    handle.shutdown();
+    let backend = TestBackend::start_with(|c| c.data_dir = dir.path().join("data"));
+    let (_, hosts) = get(&backend.url(), "/api/v1/hosts");
+    assert_eq!(hosts["hosts"][0]["events_received"], 6000);
+    drop(dir);
+}
+
+#[test]
 fn a_retried_batch_is_stored_once() {
     let backend = TestBackend::start();
     let url = backend.url();

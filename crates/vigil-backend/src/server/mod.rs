@@ -73,6 +73,7 @@ pub struct BackendHandle {
     key_file: PathBuf,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    webhook_worker: Option<JoinHandle<()>>,
 }
 
 impl BackendHandle {
@@ -116,6 +117,10 @@ impl BackendHandle {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+        // The server's state (and with it the worker's wake-up sender) is gone: the worker ends.
+        if let Some(worker) = self.webhook_worker.take() {
+            let _ = worker.join();
+        }
     }
 }
 
@@ -149,7 +154,7 @@ pub fn spawn(config: BackendConfig) -> anyhow::Result<BackendHandle> {
     let addr = listener.local_addr()?;
     let (wake_tx, wake_rx) = mpsc::sync_channel(1);
     let worker_store = store.clone();
-    std::thread::Builder::new()
+    let webhook_worker = std::thread::Builder::new()
         .name("vigil-webhooks".into())
         .spawn(move || run_worker(worker_store, wake_rx))?;
     let state = Arc::new(AppState {
@@ -182,7 +187,7 @@ pub fn spawn(config: BackendConfig) -> anyhow::Result<BackendHandle> {
             retention.abort();
         });
     })?;
-    Ok(BackendHandle { addr, key_file, shutdown: Some(shutdown_tx), thread: Some(thread) })
+    Ok(BackendHandle { addr, key_file, shutdown: Some(shutdown_tx), thread: Some(thread), webhook_worker: Some(webhook_worker) })
 }
 
 async fn retention_loop(store: Arc<dyn EventStore>) {
