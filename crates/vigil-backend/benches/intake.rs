@@ -20,7 +20,10 @@ fn main() {
     config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     let backend = spawn(config).expect("backend");
     let key = vigil_backend::auth::read_client_key(backend.api_key_file()).expect("key");
-    let forwarder = Forwarder::start(ForwarderConfig::new(backend.url(), key, dir.path().join("spool"))).expect("forwarder");
+    let mut forwarder_config = ForwarderConfig::new(backend.url(), key, dir.path().join("spool"));
+    // Everything is queued at once, so the in-memory queue must hold it all.
+    forwarder_config.queue_capacity = events as usize;
+    let forwarder = Forwarder::start(forwarder_config).expect("forwarder");
     let mut rng = Rng(7);
     let now = now_ms();
     let step = (DAY_MS - 120_000) / events;
