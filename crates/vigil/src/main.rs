@@ -1,5 +1,6 @@
 //! The `vigil` command line: one binary for the agent, the backend and the tooling.
 
+mod cmd_start;
 mod cmd_backend;
 mod cmd_events;
 
@@ -16,6 +17,8 @@ struct Cli {
 enum Command {
     /// Print the JSON schema that Vigil's security events follow (envelope keys excluded).
     Schema,
+    /// Run the agent: attach the sensor, evaluate rules, write matched events.
+    Start(cmd_start::StartArgs),
     /// Run the backend: event intake, store, search and security signals.
     Backend(cmd_backend::BackendArgs),
     /// Query the events stored in a backend.
@@ -30,6 +33,7 @@ fn main() -> anyhow::Result<()> {
             print!("{}", vigil_model::EVENT_SCHEMA);
             Ok(())
         }
+        Command::Start(args) => cmd_start::run(args),
         Command::Backend(args) => cmd_backend::run(args),
         Command::Events(command) => cmd_events::run(command),
     }
