@@ -1,7 +1,8 @@
 //! Fault test: an agent-side forwarder streams records to a `vigil backend` child process that
 //! is killed with SIGKILL mid-stream and restarted on the same data directory. Every record the
 //! forwarder had acknowledged — and, once it drains its spool, every record — is stored exactly
-//! once. The final check reads the events back through `vigil events search`.
+//! once — as events (read back through `vigil events search`) and as the count of the one
+//! security signal they form; a SECL search through the CLI finds exactly the expected events.
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -52,6 +53,7 @@ fn record(seq: i64) -> String {
     json!({
         "evt": {"name": "exec", "category": "Process Activity", "outcome": "Success"},
         "date": format_rfc3339_ms(now_ms()),
+        "file": {"path": "/bin/sh", "name": "sh"},
         "process": {"pid": seq, "comm": "sh", "executable": {"path": "/bin/sh", "name": "sh"}, "args": ["-c", format!("echo {seq}")]},
         "agent": {"rule_id": "fault_rule", "rule_version": "1", "policy_name": "test", "policy_version": "1", "version": "0.1.0", "os": "linux", "arch": "x86_64", "origin": "ebpf"},
         "title": "fault test", "hostname": "fault-host", "service": "runtime-security-agent"
@@ -59,9 +61,9 @@ fn record(seq: i64) -> String {
     .to_string()
 }
 
-fn search_all(port: u16, key_file: &Path) -> Vec<Value> {
+fn search(port: u16, key_file: &Path, query: &str) -> Vec<Value> {
     let output = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(["events", "search", "", "--backend", &format!("http://127.0.0.1:{port}"), "--host", "fault-host", "--from", "now-1h", "--limit", "100000", "--api-key-file"])
+        .args(["events", "search", query, "--backend", &format!("http://127.0.0.1:{port}"), "--host", "fault-host", "--from", "now-1h", "--limit", "100000", "--api-key-file"])
         .arg(key_file)
         .output()
         .unwrap();
@@ -112,13 +114,24 @@ fn sigkill_mid_stream_loses_and_duplicates_nothing() {
     assert_eq!(stats.spooled_batches, 0);
     assert_eq!(std::fs::read_dir(&spool_dir).unwrap().count(), 0, "spool not drained");
 
-    let events = search_all(port, &key_file);
+    let events = search(port, &key_file, "");
     let mut seqs: Vec<i64> = events.iter().map(|e| e["record"]["process"]["pid"].as_i64().unwrap()).collect();
     seqs.sort_unstable();
     let before_dedup = seqs.len();
     seqs.dedup();
     assert_eq!(before_dedup, seqs.len(), "some records were stored twice");
     assert_eq!(seqs, (0..RECORDS).collect::<Vec<_>>(), "records missing");
+    // All of them went into one signal (same rule, host and executable), counted once each.
+    let client = vigil_backend::client::ApiClient::new(&format!("http://127.0.0.1:{port}"), KEY);
+    let signals = client.get("/api/v1/signals?rule_id=fault_rule").unwrap();
+    assert_eq!(signals["signals"].as_array().unwrap().len(), 1, "{signals}");
+    assert_eq!(signals["signals"][0]["event_count"], RECORDS);
+    assert_eq!(signals["signals"][0]["group_key"], "process:/bin/sh");
+    // SECL search through the CLI.
+    let found = search(port, &key_file, r#"exec.file.path == "/bin/sh" && process.pid in [7, 4242, 5999]"#);
+    let mut pids: Vec<i64> = found.iter().map(|e| e["record"]["process"]["pid"].as_i64().unwrap()).collect();
+    pids.sort_unstable();
+    assert_eq!(pids, vec![7, 4242, 5999]);
     eprintln!(
         "fault test: {RECORDS} records, {acked_at_kill} acknowledged before SIGKILL, {} failed attempts, {:.1}s",
         stats.failed_attempts,
