@@ -1,6 +1,8 @@
 //! The `vigil` command line: one binary for the agent, the backend and the tooling.
 
 mod cmd_start;
+mod cmd_backend;
+mod cmd_events;
 
 use clap::{Parser, Subcommand};
 
@@ -17,6 +19,11 @@ enum Command {
     Schema,
     /// Run the agent: attach the sensor, evaluate rules, write matched events.
     Start(cmd_start::StartArgs),
+    /// Run the backend: event intake, store, search and security signals.
+    Backend(cmd_backend::BackendArgs),
+    /// Query the events stored in a backend.
+    #[command(subcommand)]
+    Events(cmd_events::EventsCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -27,5 +34,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Start(args) => cmd_start::run(args),
+        Command::Backend(args) => cmd_backend::run(args),
+        Command::Events(command) => cmd_events::run(command),
     }
 }
