@@ -1,5 +1,9 @@
 //! The `vigil` command line: one binary for the agent, the backend and the tooling.
 
+mod cmd_policy;
+
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -13,14 +17,18 @@ struct Cli {
 enum Command {
     /// Print the JSON schema that Vigil's security events follow (envelope keys excluded).
     Schema,
+    /// Check policies and evaluate events against them.
+    #[command(subcommand)]
+    Policy(cmd_policy::PolicyCommand),
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Schema => {
             print!("{}", vigil_model::EVENT_SCHEMA);
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
+        Command::Policy(cmd) => cmd_policy::run(cmd),
     }
 }
