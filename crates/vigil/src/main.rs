@@ -1,6 +1,7 @@
 //! The `vigil` command line: one binary for the agent, the backend and the tooling.
 
 mod cmd_policy;
+mod cmd_start;
 
 use std::process::ExitCode;
 
@@ -20,6 +21,8 @@ enum Command {
     /// Check policies and evaluate events against them.
     #[command(subcommand)]
     Policy(cmd_policy::PolicyCommand),
+    /// Run the agent: attach the sensor, evaluate rules, write matched events.
+    Start(cmd_start::StartArgs),
 }
 
 fn main() -> anyhow::Result<ExitCode> {
@@ -30,5 +33,6 @@ fn main() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Policy(cmd) => cmd_policy::run(cmd),
+        Command::Start(args) => cmd_start::run(args).map(|()| ExitCode::SUCCESS),
     }
 }
