@@ -7,6 +7,7 @@ pub mod compile;
 pub mod error;
 pub mod eval;
 pub mod expression;
+mod index;
 pub mod lexer;
 pub mod matcher;
 pub mod net;

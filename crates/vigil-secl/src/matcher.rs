@@ -99,16 +99,39 @@ fn validate_path_value(s: &str) -> Result<(), String> {
 pub struct Wildcard {
     pattern: String,
     case_insensitive: bool,
+    /// The literal pieces between stars.
+    pieces: Vec<String>,
 }
 
 impl Wildcard {
     pub fn new(pattern: &str, case_insensitive: bool) -> Wildcard {
         let pattern = if case_insensitive { pattern.to_ascii_lowercase() } else { pattern.to_string() };
-        Wildcard { pattern, case_insensitive }
+        let pieces = pattern.split('*').map(str::to_string).collect();
+        Wildcard { pattern, case_insensitive, pieces }
     }
 
     pub fn matches(&self, s: &str) -> bool {
-        wildcard_match(self.pattern.as_bytes(), s.as_bytes(), self.case_insensitive, None)
+        if self.case_insensitive {
+            return wildcard_match(self.pattern.as_bytes(), s.as_bytes(), true, None);
+        }
+        // Prefix, suffix, then the middle pieces leftmost-first: exact for `*` wildcards.
+        let (first, rest) = match self.pieces.split_first() {
+            Some(x) => x,
+            None => return s.is_empty(),
+        };
+        let Some(mut tail) = s.strip_prefix(first.as_str()) else { return false };
+        let Some((last, middle)) = rest.split_last() else { return tail.is_empty() };
+        if tail.len() < last.len() || !tail.ends_with(last.as_str()) {
+            return false;
+        }
+        tail = &tail[..tail.len() - last.len()];
+        for piece in middle {
+            match tail.find(piece.as_str()) {
+                Some(i) => tail = &tail[i + piece.len()..],
+                None => return false,
+            }
+        }
+        true
     }
 
     /// The literal prefix before the first `*` (for index push-down and approvers).
@@ -151,6 +174,8 @@ pub struct PathGlob {
     pattern: String,
     segments: Vec<String>,
     absolute: bool,
+    /// Literal text before the first wildcard (a cheap pre-check).
+    prefix: String,
 }
 
 impl PathGlob {
@@ -164,7 +189,8 @@ impl PathGlob {
         if segments.iter().any(|s| s.contains("**") && s != "**") {
             return Err(format!("invalid path pattern {pattern:?}: `**` must be a whole path element"));
         }
-        Ok(PathGlob { pattern: pattern.to_string(), segments, absolute })
+        let prefix = if absolute { pattern.split('*').next().unwrap_or("").to_string() } else { String::new() };
+        Ok(PathGlob { pattern: pattern.to_string(), segments, absolute, prefix })
     }
 
     pub fn pattern(&self) -> &str {
@@ -178,28 +204,48 @@ impl PathGlob {
 
     pub fn matches(&self, path: &str) -> bool {
         if self.absolute {
+            if !path.starts_with(self.prefix.as_str()) {
+                return false;
+            }
             match path.strip_prefix('/') {
-                Some(rest) => match_segments(&self.segments, &rest.split('/').collect::<Vec<_>>()),
+                Some(rest) => match_segments(&self.segments, Some(rest)),
                 None => false,
             }
         } else {
             // A relative pattern matches the trailing elements of an absolute path.
-            let parts: Vec<&str> = path.split('/').collect();
-            (1..parts.len()).any(|start| match_segments(&self.segments, &parts[start..]))
+            path.match_indices('/').any(|(i, _)| match_segments(&self.segments, Some(&path[i + 1..])))
         }
     }
 }
 
-fn match_segments(pattern: &[String], parts: &[&str]) -> bool {
-    let Some((first, rest)) = pattern.split_first() else { return parts.is_empty() };
+/// Splits off the first element of a path remainder (`None` = no element left).
+fn next_part(rest: Option<&str>) -> Option<(&str, Option<&str>)> {
+    let r = rest?;
+    Some(match r.split_once('/') {
+        Some((head, tail)) => (head, Some(tail)),
+        None => (r, None),
+    })
+}
+
+fn match_segments(pattern: &[String], rest: Option<&str>) -> bool {
+    let Some((first, more)) = pattern.split_first() else { return rest.is_none() };
     if first == "**" {
-        if rest.is_empty() {
-            return !parts.is_empty() && !parts[0].is_empty();
+        if more.is_empty() {
+            return next_part(rest).is_some_and(|(head, _)| !head.is_empty());
         }
-        return (0..=parts.len()).any(|k| match_segments(rest, &parts[k..]));
+        let mut cur = rest;
+        loop {
+            if match_segments(more, cur) {
+                return true;
+            }
+            match next_part(cur) {
+                Some((_, tail)) => cur = tail,
+                None => return false,
+            }
+        }
     }
-    match parts.split_first() {
-        Some((p, tail)) => wildcard_match(first.as_bytes(), p.as_bytes(), false, Some(b'/')) && match_segments(rest, tail),
+    match next_part(rest) {
+        Some((head, tail)) => wildcard_match(first.as_bytes(), head.as_bytes(), false, Some(b'/')) && match_segments(more, tail),
         None => false,
     }
 }
@@ -326,6 +372,9 @@ mod tests {
         assert!(!Wildcard::new("aa*", false).matches("baa"));
         assert!(Wildcard::new("*.EXAMPLE.com", true).matches("a.example.COM"));
         assert!(Wildcard::new("a*b*c", false).matches("a/x/b/y/c"));
+        assert!(Wildcard::new("*", false).matches("") && Wildcard::new("a*a", false).matches("aa") && !Wildcard::new("a*a", false).matches("a"));
+        assert!(Wildcard::new("ab", false).matches("ab") && !Wildcard::new("ab", false).matches("abc"));
+        assert!(Wildcard::new("*stratum+tcp*", false).matches("xmrig -o stratum+tcp://p:3333"));
         let items: Vec<StrLit> = (0..10).map(|i| StrLit::Plain(format!("v{i}"))).chain([StrLit::Pattern("x*".into())]).collect();
         let set = StrSet::compile(&items, StrSemantics::default()).unwrap();
         assert!(set.matches("v7") && set.matches("xyz") && !set.matches("v10"));

@@ -108,25 +108,29 @@ impl<'s> Parser<'s> {
         Expr { kind, start, end: self.prev_end().max(start) }
     }
 
+    /// `Comparison { op Comparison }`, folded to the right (`a && b || c` = `a && (b || c)`).
+    /// Iterative, so long chains of `&&` do not count against the nesting limit.
     fn expression(&mut self) -> Result<Expr, SeclError> {
         self.enter()?;
-        let start = self.offset();
-        let lhs = self.comparison()?;
-        let op = if self.is_punct("&&") || self.is_word("and") {
-            Some(LogicOp::And)
-        } else if self.is_punct("||") || self.is_word("or") {
-            Some(LogicOp::Or)
-        } else {
-            None
-        };
-        let out = match op {
-            Some(op) => {
-                self.pos += 1;
-                let rhs = self.expression()?;
-                self.node(ExprKind::Logic(op, Box::new(lhs), Box::new(rhs)), start)
-            }
-            None => lhs,
-        };
+        let mut operands = vec![self.comparison()?];
+        let mut ops = Vec::new();
+        loop {
+            let op = if self.is_punct("&&") || self.is_word("and") {
+                LogicOp::And
+            } else if self.is_punct("||") || self.is_word("or") {
+                LogicOp::Or
+            } else {
+                break;
+            };
+            self.pos += 1;
+            ops.push(op);
+            operands.push(self.comparison()?);
+        }
+        let mut out = operands.pop().expect("at least one operand");
+        while let (Some(op), Some(lhs)) = (ops.pop(), operands.pop()) {
+            let (start, end) = (lhs.start, out.end);
+            out = Expr { kind: ExprKind::Logic(op, Box::new(lhs), Box::new(out)), start, end };
+        }
         self.depth -= 1;
         Ok(out)
     }
@@ -343,5 +347,7 @@ mod tests {
         assert!(err.message.contains("expected `)`"), "{}", err.message);
         assert!(parse_expression("").is_err());
         assert!(parse_expression("a b").is_err());
+        let long = vec!["a == 1"; 2000].join(" && ");
+        assert!(parse_expression(&long).is_ok());
     }
 }

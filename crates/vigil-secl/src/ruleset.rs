@@ -12,6 +12,7 @@ use vigil_model::{Event, EventType};
 use crate::ast::{Expr, ExprKind};
 use crate::compile::{compile_bool, compile_field, compile_value, CompileEnv, Compiled, EventFields, MacroDef, Val};
 use crate::error::{ErrorKind, SeclError};
+use crate::index::BucketIndex;
 use crate::eval::Ctx;
 use crate::parser::{parse_expression, parse_macro};
 use crate::policy::filter::FilterModel;
@@ -148,6 +149,7 @@ pub struct RuleState {
     pub vars: VarStore,
     last_match: Vec<u64>,
     pending: Vec<(VarId, ScopeKey, VarValue, bool)>,
+    candidates: Vec<usize>,
 }
 
 /// One line of an explanation: a sub-expression, its depth in the tree and its value.
@@ -162,7 +164,7 @@ pub struct Explanation {
 pub struct RuleSet {
     rules: Vec<Rule>,
     reports: Vec<RuleReport>,
-    buckets: Vec<Vec<usize>>,
+    buckets: Vec<BucketIndex>,
     vars: VarDecls,
     macros: HashMap<String, MacroDef>,
     unfilled: BTreeSet<&'static str>,
@@ -332,13 +334,10 @@ impl RuleSet {
                 Err((status, msg)) => reports[i] = Some(report(c.merged, status, msg)),
             }
         }
-        let mut buckets = vec![Vec::new(); EventType::ALL.len()];
+        let mut buckets: Vec<BucketIndex> = EventType::ALL.iter().map(|_| BucketIndex::default()).collect();
+        let env = CompileEnv { macros: &macros, vars: &vars, fields: &EventFields };
         for (i, r) in rules.iter().enumerate() {
-            buckets[r.event_type as usize].push(i);
-        }
-        // Cheap rules first within a bucket.
-        for b in &mut buckets {
-            b.sort_by_key(|i| rules[*i].compiled.cost);
+            buckets[r.event_type as usize].add(i, &r.ast, &env);
         }
         let reports = reports.into_iter().flatten().collect();
         RuleSet { rules, reports, buckets, vars, macros, unfilled }
@@ -368,13 +367,31 @@ impl RuleSet {
         &self.unfilled
     }
 
+    /// Index statistics per event type: rules always evaluated, indexed fields, indexed rules.
+    pub fn index_stats(&self) -> Vec<(EventType, usize, Vec<String>, usize)> {
+        EventType::ALL
+            .iter()
+            .zip(&self.buckets)
+            .filter(|(_, b)| !b.is_empty())
+            .map(|(t, b)| {
+                let (always, fields, keyed) = b.stats();
+                (*t, always, fields, keyed)
+            })
+            .collect()
+    }
+
+    /// The merged macros (to compile standalone expressions that use them).
+    pub fn macros(&self) -> &HashMap<String, MacroDef> {
+        &self.macros
+    }
+
     /// Declared variables.
     pub fn variables(&self) -> &VarDecls {
         &self.vars
     }
 
     pub fn new_state(&self) -> RuleState {
-        RuleState { vars: VarStore::new(), last_match: vec![0; self.rules.len()], pending: Vec::new() }
+        RuleState { vars: VarStore::new(), last_match: vec![0; self.rules.len()], pending: Vec::new(), candidates: Vec::new() }
     }
 
     /// Evaluates the rules of the event's type; pushes the indexes of matching rules to `out`
@@ -386,18 +403,20 @@ impl RuleSet {
         }
         let first = out.len();
         {
-            let ctx = Ctx::new(event, &state.vars);
-            for &i in bucket {
+            let RuleState { vars, last_match, pending, candidates } = state;
+            let ctx = Ctx::new(event, vars);
+            bucket.candidates(&ctx, candidates);
+            for &i in candidates.iter() {
                 let rule = &self.rules[i];
                 if !rule.compiled.eval(&ctx) {
                     continue;
                 }
                 if rule.every != 0 {
-                    let last = state.last_match[i];
+                    let last = last_match[i];
                     if last != 0 && ctx.now < last.saturating_add(rule.every) {
                         continue;
                     }
-                    state.last_match[i] = ctx.now;
+                    last_match[i] = ctx.now;
                 }
                 out.push(i);
                 for a in &rule.actions {
@@ -414,7 +433,7 @@ impl RuleSet {
                         None => VarStore::key_for(decl.scope, event),
                     };
                     if let (Some(key), Some(value)) = (key, set.value.to_owned_value(&ctx)) {
-                        state.pending.push((set.var, key, value, set.append));
+                        pending.push((set.var, key, value, set.append));
                     }
                 }
             }
@@ -426,6 +445,11 @@ impl RuleSet {
         for (var, key, value, append) in state.pending.drain(..) {
             state.vars.set(var, self.vars.decl(var), key, value, append, now);
         }
+    }
+
+    /// Evaluates one loaded rule's expression on an event (no actions, no throttling).
+    pub fn evaluate_rule(&self, index: usize, event: &Event, state: &RuleState) -> bool {
+        self.rules[index].compiled.eval(&Ctx::new(event, &state.vars))
     }
 
     /// Evaluates every sub-expression of a loaded rule on an event (no actions run).

@@ -53,3 +53,44 @@ fn datadog_default_policy_loads() {
 fn missing_constant(message: &str) -> bool {
     message.split('`').nth(1).is_some_and(|name| name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
 }
+
+/// The per-bucket index never changes results: evaluating through it equals evaluating every
+/// loaded rule of the event's type.
+#[test]
+fn index_preserves_matches_on_datadog_policy() {
+    #[path = "common/mod.rs"]
+    mod common;
+    use vigil_model::{EventData, File, MkdirEvent, UnlinkEvent};
+
+    let Some(path) = default_policy_path() else {
+        eprintln!("SKIPPED: ../shared/reference/datadog-default-1.69.3.policy not found");
+        return;
+    };
+    let policies = load_policies(&[path]).expect("policy parses");
+    let rs = RuleSet::load(&policies, &LoadOptions { agent_version: COMPATIBLE_AGENT_VERSION, filter_model: FilterModel::linux("6.8.0") });
+    let mut events = Vec::new();
+    for p in ["/etc/shadow", "/etc/pam.d/sshd", "/etc/sudoers.d/x", "/root/.ssh/authorized_keys", "/home/bob/.aws/credentials", "/proc/12/environ", "/etc/ld.so.preload", "/var/spool/cron/crontabs/root", "/tmp/x", "/etc/passwd"] {
+        for flags in [0, 0o1, 0o101, 0o1102] {
+            events.push(common::open(p, flags));
+        }
+        events.push(common::event(EventData::Unlink(UnlinkEvent { file: File::from_path(p), flags: 0 })));
+        events.push(common::event(EventData::Mkdir(MkdirEvent { file: File::from_path(p), mode: 0o755 })));
+    }
+    events.push(common::exec());
+    events.push(common::dns("pool.supportxmr.com"));
+    events.push(common::connect("1.2.3.4", 3333));
+    let mut total = 0;
+    for e in &events {
+        let state = rs.new_state();
+        let mut expected: Vec<usize> = (0..rs.rules().len())
+            .filter(|i| rs.rule(*i).event_type == e.event_type() && rs.evaluate_rule(*i, e, &state))
+            .collect();
+        let mut got = Vec::new();
+        rs.evaluate(e, &mut rs.new_state(), &mut got);
+        got.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(got, expected, "event {:?}", e.event_type());
+        total += got.len();
+    }
+    assert!(total > 10, "the sample should exercise matching rules ({total})");
+}

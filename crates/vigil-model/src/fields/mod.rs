@@ -42,6 +42,11 @@ impl FieldType {
     }
 }
 
+/// A multi-valued string visitor over a subject.
+pub type StrsVisit<S> = fn(&S, &mut dyn FnMut(&str) -> bool) -> bool;
+/// A process's file selector (executable, interpreter).
+pub type ProcessFileSel = for<'a> fn(&'a Process) -> Option<&'a File>;
+
 /// How to read one value of type `T` out of a `Subject` (an event, a process or a file).
 /// Multi-valued getters call the visitor for each element and stop (returning `true`) as soon
 /// as the visitor returns `true`.
@@ -52,7 +57,7 @@ pub enum Getter<S> {
     Computed(fn(&S) -> String),
     Bool(fn(&S) -> bool),
     Ip(fn(&S) -> Option<IpAddr>),
-    Strs(fn(&S, &mut dyn FnMut(&str) -> bool) -> bool),
+    Strs(StrsVisit<S>),
     Ints(fn(&S, &mut dyn FnMut(i64) -> bool) -> bool),
 }
 
@@ -96,7 +101,7 @@ pub enum ProcessRef {
 impl ProcessRef {
     /// The process a non-iterating reference designates, or the base whose ancestors an
     /// iterating reference walks.
-    pub fn base<'a>(self, event: &'a Event) -> Option<&'a Process> {
+    pub fn base(self, event: &Event) -> Option<&Process> {
         match self {
             ProcessRef::Event | ProcessRef::Ancestors => Some(&event.process),
             ProcessRef::Parent => event.process.parent().map(|p| &**p),

@@ -3,7 +3,6 @@
 //! argument helpers behind `args_flags` / `args_options`.
 
 use super::{row, Getter as G, Row, PLAIN, TIME};
-use crate::file::File;
 use crate::process::Process;
 
 pub(super) fn rows() -> Vec<Row<Process>> {
@@ -58,7 +57,7 @@ pub(super) fn rows() -> Vec<Row<Process>> {
 }
 
 /// The files of a process: its executable and its interpreter.
-pub(super) fn files() -> [(&'static str, for<'a> fn(&'a Process) -> Option<&'a File>); 2] {
+pub(super) fn files() -> [(&'static str, super::ProcessFileSel); 2] {
     [("file", |p| Some(&p.file)), ("interpreter.file", |p| p.interpreter.as_ref())]
 }
 
@@ -111,6 +110,7 @@ pub fn args_flags(args: &[String], visit: &mut dyn FnMut(&str) -> bool) -> bool 
 /// `p=0-1024`. An option is a dash-prefixed name followed by a non-dash value argument, or a
 /// `--name=value` argument. Stops at `--`.
 pub fn args_options(args: &[String], visit: &mut dyn FnMut(&str) -> bool) -> bool {
+    let mut option = String::new();
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
@@ -124,7 +124,10 @@ pub fn args_options(args: &[String], visit: &mut dyn FnMut(&str) -> bool) -> boo
                     return true;
                 }
             } else if let Some(value) = args.get(i + 1).filter(|v| !v.starts_with('-')) {
-                let option = format!("{name}={value}");
+                option.clear();
+                option.push_str(name);
+                option.push('=');
+                option.push_str(value);
                 if visit(&option) {
                     return true;
                 }

@@ -31,7 +31,7 @@ fn str_test(subject: StrV, pred: impl Fn(&Ctx<'_>, &str) -> bool + Send + Sync +
         StrV::Scalar(f, cost, _) => BoolV::Scalar(bool_fn(move |c| pred(c, &f(c)) != negate), cost + pred_cost),
         StrV::Array(f, cost, _) => match quant {
             Quant::Any => BoolV::Scalar(bool_fn(move |c| f(c, &mut |s| pred(c, s)) != negate), cost + pred_cost * 2),
-            Quant::All => BoolV::Scalar(bool_fn(move |c| !f(c, &mut |s| !pred(c, s)) != negate), cost + pred_cost * 2),
+            Quant::All => BoolV::Scalar(bool_fn(move |c| f(c, &mut |s| !pred(c, s)) == negate), cost + pred_cost * 2),
         },
         _ => return Err(type_err("internal: string subject is not an evaluator")),
     })
@@ -152,7 +152,7 @@ fn int_test(subject: IntV, pred: impl Fn(&Ctx<'_>, i64) -> bool + Send + Sync + 
         IntV::Scalar(f, cost, _) => BoolV::Scalar(bool_fn(move |c| pred(c, f(c)) != negate), cost + 1),
         IntV::Array(f, cost, _) => match quant {
             Quant::Any => BoolV::Scalar(bool_fn(move |c| f(c, &mut |x| pred(c, x)) != negate), cost + 2),
-            Quant::All => BoolV::Scalar(bool_fn(move |c| !f(c, &mut |x| !pred(c, x)) != negate), cost + 2),
+            Quant::All => BoolV::Scalar(bool_fn(move |c| f(c, &mut |x| !pred(c, x)) == negate), cost + 2),
         },
         _ => return Err(type_err("internal: int subject is not an evaluator")),
     })
@@ -242,7 +242,7 @@ fn ip_test(subject: IpV, pred: impl Fn(&Ctx<'_>, IpNet) -> bool + Send + Sync + 
         IpV::Scalar(f, cost) => BoolV::Scalar(bool_fn(move |c| f(c).is_some_and(|ip| pred(c, ip)) != negate), cost + 2),
         IpV::Array(f, cost) => match quant {
             Quant::Any => BoolV::Scalar(bool_fn(move |c| f(c, &mut |x| pred(c, x)) != negate), cost + 4),
-            Quant::All => BoolV::Scalar(bool_fn(move |c| !f(c, &mut |x| !pred(c, x)) != negate), cost + 4),
+            Quant::All => BoolV::Scalar(bool_fn(move |c| f(c, &mut |x| !pred(c, x)) == negate), cost + 4),
         },
         _ => return Err(type_err("internal: IP subject is not an evaluator")),
     })

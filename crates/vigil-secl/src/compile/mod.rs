@@ -17,7 +17,7 @@ use crate::eval::*;
 use crate::matcher::StrLit;
 use crate::variables::VarDecls;
 
-pub(crate) use owned::ConstVal;
+pub(crate) use owned::{ConstVal, StrGetter};
 pub(crate) use value::Val;
 use value::*;
 

@@ -79,3 +79,15 @@ impl Val {
         }
     }
 }
+
+/// A scalar string evaluator taken out of a compiled value.
+pub(crate) type StrGetter = crate::eval::StrFn;
+
+impl Val {
+    pub(crate) fn into_str_getter(self) -> Option<StrGetter> {
+        match self {
+            Val::Str(StrV::Scalar(f, _, _)) => Some(f),
+            _ => None,
+        }
+    }
+}

@@ -22,6 +22,7 @@ pub fn chain() -> Arc<Process> {
         ppid: 1,
         comm: "bash".into(),
         tty_name: "pts0".into(),
+        cgroup: "/system.slice/app.service".into(),
         file: File::from_path("/usr/bin/bash"),
         credentials: Credentials { uid: 1000, euid: 1000, user: "alice".into(), ..Credentials::default() },
         args: Arc::new(ArgsEnvs { argv0: "bash".into(), args: vec!["-i".into()], ..ArgsEnvs::default() }),
@@ -32,6 +33,7 @@ pub fn chain() -> Arc<Process> {
         pid: 200,
         ppid: 100,
         comm: "git".into(),
+        cgroup: "/system.slice/app.service".into(),
         file: File::from_path("/usr/bin/git"),
         credentials: Credentials { uid: 0, euid: 0, user: "root".into(), ..Credentials::default() },
         args: Arc::new(ArgsEnvs {
