@@ -315,6 +315,7 @@ impl Agent {
         let decode = self.probe.decode_errors();
         lost.decode_errors = decode - self.last_decode_errors.min(decode);
         self.last_decode_errors = decode;
+        lost.spool = self.pipeline.sink.take_lost();
         for (rule, n) in self.pipeline.limiter.take_suppressed() {
             lost.rate_limited.insert(rule, n);
         }

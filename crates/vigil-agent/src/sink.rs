@@ -10,6 +10,10 @@ use std::sync::mpsc;
 pub trait RecordSink: Send {
     fn write_record(&mut self, record: &[u8]) -> io::Result<()>;
     fn flush(&mut self) -> io::Result<()>;
+    /// Records this sink accepted but then lost (e.g. a full forwarder spool) since the last call.
+    fn take_lost(&mut self) -> u64 {
+        0
+    }
 }
 
 /// The `--output` target.
@@ -102,5 +106,9 @@ impl RecordSink for FanOut {
             }
         }
         first_error.map_or(Ok(()), Err)
+    }
+
+    fn take_lost(&mut self) -> u64 {
+        self.0.iter_mut().map(|s| s.take_lost()).sum()
     }
 }
