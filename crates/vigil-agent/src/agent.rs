@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use vigil_model::record::DEFAULT_SERVICE;
-use vigil_probe::{BootClock, DropCounts, EventTypes, Probe, ProbeConfig, ProbeError, RawEvent};
+use vigil_probe::{BootClock, DropCounts, EventTypes, FileErrors, Probe, ProbeConfig, ProbeError, RawEvent};
 
 use crate::pipeline::{unix_now_ns, AgentStats, Pipeline};
 use vigil_resolvers::mountinfo::MountTable;
@@ -19,6 +19,7 @@ use vigil_secl::ruleset::{LoadOptions, RuleSet};
 
 use crate::custom_events::{Heartbeat, LostEvents, PolicyReport, RuleReport, RulesetLoaded};
 use crate::heartbeat::HeartbeatSchedule;
+use crate::kernel_filter;
 use crate::rate_limiter::RateLimit;
 use crate::sink::RecordSink;
 
@@ -43,6 +44,11 @@ pub struct AgentConfig {
     pub cache_limits: CacheLimits,
     /// The procfs root (`/proc`).
     pub procfs: PathBuf,
+    /// Install the approvers derived from the rules in the kernel (off: every event of a used
+    /// file type reaches user space, for troubleshooting and measurement).
+    pub approvers: bool,
+    /// Which failed file syscalls are reported.
+    pub file_errors: FileErrors,
 }
 
 impl Default for AgentConfig {
@@ -57,6 +63,8 @@ impl Default for AgentConfig {
             heartbeat: (Duration::from_secs(60), Duration::from_secs(600), 5),
             cache_limits: CacheLimits::default(),
             procfs: PathBuf::from("/proc"),
+            approvers: true,
+            file_errors: FileErrors::default(),
         }
     }
 }
@@ -95,6 +103,8 @@ pub struct StartSummary {
     pub failed: Vec<(String, String, String)>,
     pub processes_snapshotted: usize,
     pub event_types: Vec<String>,
+    /// Per file event type a rule uses: how the kernel filters it (approvers or "none").
+    pub approvers: BTreeMap<String, String>,
 }
 
 /// The running agent.
@@ -150,29 +160,19 @@ fn policy_reports(policies: &[Policy], ruleset: &RuleSet) -> Vec<PolicyReport> {
         .collect()
 }
 
-/// Probe types needed: the process lifecycle always (it keeps the cache exact), plus whatever
-/// the rules use that the probe can produce.
-fn wanted_types(ruleset: &RuleSet) -> EventTypes {
-    let mut types = EventTypes::EXEC | EventTypes::FORK | EventTypes::EXIT;
-    for t in ruleset.event_types() {
-        if let Some(pt) = vigil_probe::EventType::ALL.into_iter().find(|pt| pt.name() == t.name()) {
-            types.insert(pt);
-        }
-    }
-    types
-}
-
 impl Agent {
     /// Loads policies, the probe and the process snapshot, and writes `ruleset_loaded`.
     pub fn start(config: AgentConfig, sink: Box<dyn RecordSink>) -> Result<Agent, AgentError> {
         let (policies, ruleset) = load_rules(&config)?;
         let probe_config = ProbeConfig {
             ring_buffer_size: config.ring_buffer_size,
-            enabled: wanted_types(&ruleset),
+            // The rules' types are enabled once their approvers are in place.
+            enabled: EventTypes::EXEC | EventTypes::FORK | EventTypes::EXIT,
             excluded_pids: vec![std::process::id()],
-            ..ProbeConfig::default()
+            file_errors: config.file_errors,
         };
-        let probe = Probe::load(&probe_config).map_err(AgentError::Probe)?;
+        let mut probe = Probe::load(&probe_config).map_err(AgentError::Probe)?;
+        let approvers = kernel_filter::apply(&mut probe, &ruleset, config.approvers).map_err(AgentError::Probe)?;
         // The probe is attached before the snapshot, so no process falls between the two.
         let mut resolvers = Resolvers::new(config.procfs.clone(), config.cache_limits);
         let snapshotted = resolvers.snapshot().map_err(AgentError::Io)?;
@@ -192,6 +192,7 @@ impl Agent {
                 .collect(),
             processes_snapshotted: snapshotted,
             event_types: ruleset.event_types().iter().map(|t| t.name().to_string()).collect(),
+            approvers,
         };
         let (fast, slow, beats) = config.heartbeat;
         let clock = BootClock::sample().map_err(AgentError::Io)?;
@@ -230,7 +231,7 @@ impl Agent {
     /// Reloads the policies (SIGHUP): a policy file that cannot be read keeps the old rules.
     pub fn reload(&mut self) -> Result<(), AgentError> {
         let (policies, ruleset) = load_rules(&self.config)?;
-        self.probe.set_enabled(wanted_types(&ruleset)).map_err(AgentError::Probe)?;
+        self.summary.approvers = kernel_filter::apply(&mut self.probe, &ruleset, self.config.approvers).map_err(AgentError::Probe)?;
         self.policies = policy_reports(&policies, &ruleset);
         self.pipeline.set_ruleset(ruleset);
         let loaded = RulesetLoaded::new(self.policies.clone());

@@ -5,9 +5,11 @@ pub mod agent;
 pub mod convert;
 pub mod custom_events;
 pub mod heartbeat;
+pub mod kernel_filter;
 pub mod pipeline;
 pub mod rate_limiter;
 pub mod sink;
 
 pub use agent::{Agent, AgentConfig, AgentError, StartSummary};
 pub use pipeline::{AgentStats, Pipeline};
+pub use vigil_probe::FileErrors;

@@ -145,26 +145,7 @@ fn disjunction(e: &Expr, macros: &HashMap<String, MacroDef>, out: &mut Vec<Requi
 }
 
 fn equality(e: &Expr, macros: &HashMap<String, MacroDef>) -> Option<Requirement> {
-    let (field, items) = match &e.kind {
-        ExprKind::Compare(op @ (CmpOp::Eq | CmpOp::Match), a, b) => {
-            let (f, v) = match (&a.kind, &b.kind) {
-                (ExprKind::Ident(f), _) => (f, b.as_ref()),
-                (_, ExprKind::Ident(f)) => (f, a.as_ref()),
-                _ => return None,
-            };
-            let item = match (&v.kind, op) {
-                (ExprKind::Str(s), CmpOp::Eq) => Item::Exact(s.clone()),
-                (ExprKind::Str(s) | ExprKind::Pattern(s), _) => Item::Pattern(s.clone()),
-                _ => return None,
-            };
-            (f, vec![item])
-        }
-        ExprKind::InArray(ArrayOp::In, a, b) => {
-            let ExprKind::Ident(f) = &a.kind else { return None };
-            (f, members(b, macros, 0)?)
-        }
-        _ => return None,
-    };
+    let (field, items) = string_test(e, macros)?;
     if macros.contains_key(field) {
         return None;
     }
@@ -188,8 +169,37 @@ fn equality(e: &Expr, macros: &HashMap<String, MacroDef>) -> Option<Requirement>
     Some(req)
 }
 
-enum Item {
+/// A test of a field against literal strings: `field == "v"`, `field =~ "p*"` (either operand
+/// order) or `field in ["a", ~"b*"]` (the array possibly through a macro). The field is not
+/// checked against the model.
+pub(crate) fn string_test<'e>(e: &'e Expr, macros: &HashMap<String, MacroDef>) -> Option<(&'e String, Vec<Item>)> {
+    match &e.kind {
+        ExprKind::Compare(op @ (CmpOp::Eq | CmpOp::Match), a, b) => {
+            let (f, v) = match (&a.kind, &b.kind) {
+                (ExprKind::Ident(f), _) => (f, b.as_ref()),
+                (_, ExprKind::Ident(f)) => (f, a.as_ref()),
+                _ => return None,
+            };
+            let item = match (&v.kind, op) {
+                (ExprKind::Str(s), CmpOp::Eq) => Item::Exact(s.clone()),
+                (ExprKind::Str(s) | ExprKind::Pattern(s), _) => Item::Pattern(s.clone()),
+                _ => return None,
+            };
+            Some((f, vec![item]))
+        }
+        ExprKind::InArray(ArrayOp::In, a, b) => {
+            let ExprKind::Ident(f) = &a.kind else { return None };
+            Some((f, members(b, macros, 0)?))
+        }
+        _ => None,
+    }
+}
+
+/// One literal a field is tested against.
+pub(crate) enum Item {
+    /// Equality.
     Exact(String),
+    /// A `*` glob.
     Pattern(String),
 }
 

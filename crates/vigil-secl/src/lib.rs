@@ -2,6 +2,7 @@
 //! evaluators, variables and actions, policy loading and merging, and the rule set the agent and
 //! the backend evaluate events with.
 
+pub mod approvers;
 pub mod ast;
 pub mod compile;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod policy;
 pub mod ruleset;
 pub mod variables;
 
+pub use approvers::{Approval, TypeApprovers, APPROVER_EVENT_TYPES};
 pub use error::{ErrorKind, SeclError};
 pub use expression::{Expression, Predicate, PredicateTest};
 pub use parser::parse_expression;

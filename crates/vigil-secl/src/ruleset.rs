@@ -122,6 +122,11 @@ impl Rule {
         &self.report.id
     }
 
+    /// The parsed expression.
+    pub(crate) fn ast(&self) -> &Expr {
+        &self.ast
+    }
+
     /// The non-`set` actions, in order.
     pub fn external_actions(&self) -> impl Iterator<Item = &ExternalAction> {
         self.actions.iter().filter_map(|a| match &a.action {

@@ -8,12 +8,12 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Subcommand;
 use serde_json::json;
-use vigil_secl::{load_policies, LoadOptions, RuleSet, RuleStatus};
+use vigil_secl::{load_policies, Approval, LoadOptions, RuleSet, RuleStatus};
 
 #[derive(Subcommand)]
 pub enum PolicyCommand {
-    /// Load policies and report every rule's status, summary counts and the fields rules use
-    /// that the sensor does not fill yet.
+    /// Load policies and report every rule's status, summary counts, the fields rules use
+    /// that the sensor does not fill yet, and the kernel approvers derived per file type.
     Check {
         /// Policy files or directories of `*.policy` files.
         #[arg(required = true)]
@@ -55,13 +55,24 @@ fn check(paths: &[PathBuf], as_json: bool) -> anyhow::Result<ExitCode> {
         *summary.entry(r.status.as_str()).or_default() += 1;
     }
     let unfilled: Vec<&str> = rs.unfilled_fields().iter().copied().collect();
+    let approvers = rs.approvers();
     if as_json {
+        let approvers_json: BTreeMap<&str, _> = approvers
+            .iter()
+            .map(|(t, a)| {
+                let value = match a {
+                    Approval::Approvers(a) => json!({"basenames": a.basenames, "open_flags": a.open_flags_mask, "text": a.to_string()}),
+                    Approval::Unfiltered { rule_id } => json!({"unfiltered_by": rule_id}),
+                };
+                (t.name(), value)
+            })
+            .collect();
         let rules: Vec<_> = rs
             .reports()
             .iter()
             .map(|r| json!({"id": r.id, "policy": r.policy, "status": r.status.as_str(), "message": r.message}))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&json!({"rules": rules, "summary": summary, "unfilled_fields": unfilled}))?);
+        println!("{}", serde_json::to_string_pretty(&json!({"rules": rules, "summary": summary, "unfilled_fields": unfilled, "approvers": approvers_json}))?);
     } else {
         for r in rs.reports() {
             if r.message.is_empty() {
@@ -76,6 +87,12 @@ fn check(paths: &[PathBuf], as_json: bool) -> anyhow::Result<ExitCode> {
         }
         if !unfilled.is_empty() {
             println!("fields used that the sensor does not fill yet: {}", unfilled.join(", "));
+        }
+        if !approvers.is_empty() {
+            println!("\nkernel approvers (other events of the type are dropped before user space):");
+            for (t, a) in &approvers {
+                println!("  {:<12} {a}", t.name());
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 use vigil_agent::sink::{FanOut, OutputTarget, RecordSink};
-use vigil_agent::{Agent, AgentConfig, AgentError};
+use vigil_agent::{Agent, AgentConfig, AgentError, FileErrors};
 use vigil_backend::forwarder::{Forwarder, ForwarderConfig};
 use vigil_backend::server::{spawn, BackendConfig, BackendHandle};
 
@@ -37,6 +37,20 @@ pub struct StartArgs {
     /// Size of the kernel ring buffer in bytes (power of two, page multiple).
     #[arg(long, default_value_t = 8 * 1024 * 1024)]
     ring_buffer_size: usize,
+    /// Which failed file syscalls become events: `denied` (EACCES/EPERM, Datadog's choice;
+    /// other failures are only counted) or `all`.
+    #[arg(long, value_enum, default_value_t = FileErrorsArg::Denied)]
+    file_errors: FileErrorsArg,
+    /// Do not install the approvers derived from the rules in the kernel: every event of a
+    /// file type some rule uses reaches user space (troubleshooting, measurement).
+    #[arg(long)]
+    no_approvers: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum FileErrorsArg {
+    Denied,
+    All,
 }
 
 pub fn run(args: StartArgs) -> anyhow::Result<()> {
@@ -64,7 +78,17 @@ pub fn run(args: StartArgs) -> anyhow::Result<()> {
         sinks.push(Box::new(ForwarderSink(Some(forwarder))));
     }
     let sink = Box::new(FanOut(sinks));
-    let config = AgentConfig { default_policy: !args.no_default_policy, policies: args.policies, ring_buffer_size: args.ring_buffer_size, ..AgentConfig::default() };
+    let config = AgentConfig {
+        default_policy: !args.no_default_policy,
+        policies: args.policies,
+        ring_buffer_size: args.ring_buffer_size,
+        approvers: !args.no_approvers,
+        file_errors: match args.file_errors {
+            FileErrorsArg::Denied => FileErrors::PermissionDenied,
+            FileErrorsArg::All => FileErrors::All,
+        },
+        ..AgentConfig::default()
+    };
     let mut agent = match Agent::start(config, sink) {
         Ok(a) => a,
         Err(AgentError::Probe(e)) => anyhow::bail!("cannot start the sensor: {e}"),
@@ -79,6 +103,9 @@ pub fn run(args: StartArgs) -> anyhow::Result<()> {
     }
     if s.failed.len() > 10 {
         eprintln!("    ... {} more (see the ruleset_loaded event)", s.failed.len() - 10);
+    }
+    for (event_type, approvers) in &s.approvers {
+        eprintln!("  kernel filter   : {event_type}: {approvers}");
     }
     eprintln!("  processes known : {} (from /proc)", s.processes_snapshotted);
     eprintln!("  output          : {}", output.describe());
