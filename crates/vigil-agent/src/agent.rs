@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use vigil_model::record::DEFAULT_SERVICE;
-use vigil_probe::{BootClock, DropCounts, EventTypes, FileErrors, Probe, ProbeConfig, ProbeError, RawEvent};
+use vigil_probe::{BootClock, DropCounts, EventTypes, FileErrors, FilterCounts, Probe, ProbeConfig, ProbeError, RawEvent};
 
 use crate::pipeline::{unix_now_ns, AgentStats, Pipeline};
 use vigil_resolvers::mountinfo::MountTable;
@@ -222,6 +222,11 @@ impl Agent {
 
     pub fn stats(&self) -> &AgentStats {
         self.pipeline.stats()
+    }
+
+    /// Events of each file type the kernel did not output (approvers, unreported errors).
+    pub fn kernel_filtered(&self) -> Result<FilterCounts, AgentError> {
+        self.probe.filter_counts().map_err(AgentError::Probe)
     }
 
     pub fn resolvers(&self) -> &Resolvers {
