@@ -22,15 +22,25 @@ pub fn wanted_types(ruleset: &RuleSet) -> EventTypes {
     types
 }
 
+/// Per probe file type some rule uses (in probe order): the approvers derived from the rules.
+pub fn approvals(ruleset: &RuleSet) -> Vec<(ProbeType, Approval)> {
+    ProbeType::ALL
+        .into_iter()
+        .filter(|t| t.is_file())
+        .filter_map(|pt| {
+            let t = vigil_model::EventType::ALL.iter().copied().find(|t| t.name() == pt.name())?;
+            Some((pt, ruleset.approvers(t)?))
+        })
+        .collect()
+}
+
 /// Enables the rule set's types and installs its approvers (or, with `use_approvers` false,
-/// clears them). Returns, per filtered-or-not file type, how the kernel filters it.
+/// clears them). Returns, per file type a rule uses, how the kernel filters it.
 pub fn apply(probe: &mut Probe, ruleset: &RuleSet, use_approvers: bool) -> Result<BTreeMap<String, String>, ProbeError> {
-    let approvals = ruleset.approvers();
-    let mut shown = BTreeMap::new();
+    let approvals = approvals(ruleset);
     for pt in ProbeType::ALL.into_iter().filter(|t| t.is_file()) {
-        let approval = approvals.iter().find(|(t, _)| probe_type(**t) == Some(pt)).map(|(_, a)| a);
-        match approval {
-            Some(Approval::Approvers(a)) if use_approvers => {
+        match approvals.iter().find(|(t, _)| *t == pt) {
+            Some((_, Approval::Approvers(a))) if use_approvers => {
                 let approvers = Approvers {
                     basenames: a.basenames.iter().map(|n| n.as_bytes().to_vec()).collect(),
                     open_flags_mask: (a.open_flags_mask != 0).then_some(a.open_flags_mask),
@@ -39,12 +49,14 @@ pub fn apply(probe: &mut Probe, ruleset: &RuleSet, use_approvers: bool) -> Resul
             }
             _ => probe.clear_approvers(pt)?,
         }
-        if let Some(approval) = approval {
-            let text = if use_approvers { approval.to_string() } else { "none (approvers disabled)".to_string() };
-            shown.insert(pt.name().to_string(), text);
-        }
     }
     // Approvers first: a type enabled now starts filtered.
     probe.set_enabled(wanted_types(ruleset))?;
-    Ok(shown)
+    Ok(approvals
+        .into_iter()
+        .map(|(pt, a)| {
+            let shown = if use_approvers { a.to_string() } else { "none (approvers disabled)".to_string() };
+            (pt.name().to_string(), shown)
+        })
+        .collect())
 }

@@ -98,14 +98,14 @@ impl Pipeline {
     /// Resolves, evaluates and reports one kernel record.
     pub fn handle(&mut self, raw: RawEvent) {
         self.stats.events += 1;
-        let Some(event) = self.to_event(raw) else { return };
+        let Some(event) = self.model_event(raw) else { return };
         if !self.ruleset.rules().is_empty() {
             self.evaluate(&event);
         }
     }
 
     /// Resolves a kernel record into a model event (updating the process cache).
-    fn to_event(&mut self, raw: RawEvent) -> Option<Event> {
+    fn model_event(&mut self, raw: RawEvent) -> Option<Event> {
         let ts = self.clock.to_unix_ns(raw.timestamp_boot_ns());
         match raw {
             RawEvent::Exec(e) => {

@@ -33,10 +33,15 @@ fn workdir(test: &str) -> PathBuf {
     d
 }
 
-/// Starts the agent, or explains why not (skip outside CI, fail in CI).
+/// Starts the agent with the test policy, or explains why not (skip outside CI, fail in CI).
 fn start_agent(dir: &Path) -> Option<(Agent, mpsc::Receiver<Vec<u8>>)> {
     let policy = dir.join("test.policy");
     std::fs::write(&policy, POLICY).expect("policy");
+    start_agent_with(policy)
+}
+
+/// Starts the agent with one policy file and no rate limit.
+fn start_agent_with(policy: PathBuf) -> Option<(Agent, mpsc::Receiver<Vec<u8>>)> {
     let (tx, rx) = mpsc::channel();
     let config = AgentConfig {
         default_policy: false,
@@ -243,16 +248,7 @@ fn agent_reports_file_activity() {
         ),
     )
     .expect("policy");
-    let (tx, rx) = mpsc::channel();
-    let config = AgentConfig { default_policy: false, policies: vec![policy], rate_limit: RateLimit { per_second: 1e9, burst: u32::MAX }, ..AgentConfig::default() };
-    let mut agent = match Agent::start(config, Box::new(ChannelSink(tx))) {
-        Ok(a) => a,
-        Err(AgentError::Probe(e)) if std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("skipped: eBPF sensor unavailable here: {e}");
-            return;
-        }
-        Err(e) => panic!("agent failed to start: {e}"),
-    };
+    let Some((mut agent, rx)) = start_agent_with(policy) else { return };
     // A child does the file work (this process is excluded as the agent's own).
     let script = format!("cd '{d}' && echo hi > a && chmod 600 a && mkdir sub && mv a sub/b && rm sub/b");
     let child = Command::new("/bin/sh").arg("-c").arg(&script).spawn().expect("sh");
@@ -338,16 +334,7 @@ fn fim_policy_with_approvers_reports_every_file_type() {
         yaml.push_str(&format!("  - id: fim_{t}\n    expression: '{expr}'\n"));
     }
     std::fs::write(&policy, yaml).expect("policy");
-    let (tx, rx) = mpsc::channel();
-    let config = AgentConfig { default_policy: false, policies: vec![policy], rate_limit: RateLimit { per_second: 1e9, burst: u32::MAX }, ..AgentConfig::default() };
-    let mut agent = match Agent::start(config, Box::new(ChannelSink(tx))) {
-        Ok(a) => a,
-        Err(AgentError::Probe(e)) if std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("skipped: eBPF sensor unavailable here: {e}");
-            return;
-        }
-        Err(e) => panic!("agent failed to start: {e}"),
-    };
+    let Some((mut agent, rx)) = start_agent_with(policy) else { return };
     for (t, _) in rules {
         let shown = agent.summary().approvers.get(t).unwrap_or_else(|| panic!("no kernel filter shown for {t}"));
         assert!(shown.starts_with("basenames watched"), "{t}: {shown}");

@@ -9,7 +9,7 @@
 //! `||` (their union is kept), macros are followed, anything else (negations, variables,
 //! wildcard basenames) requires nothing the kernel can check.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
 use vigil_model::consts::{Flag, OPEN_FLAGS};
@@ -20,22 +20,6 @@ use crate::ast::{BitOp, CmpOp, Expr, ExprKind, LogicOp};
 use crate::compile::MacroDef;
 use crate::index::{string_test, Item};
 use crate::ruleset::RuleSet;
-
-/// The event types whose target basename (and, for open, flags) the sensor can check in the
-/// kernel.
-pub const APPROVER_EVENT_TYPES: [EventType; 11] = [
-    EventType::Open,
-    EventType::Chmod,
-    EventType::Chown,
-    EventType::Link,
-    EventType::Rename,
-    EventType::Unlink,
-    EventType::Mkdir,
-    EventType::Rmdir,
-    EventType::Utimes,
-    EventType::SetXattr,
-    EventType::RemoveXattr,
-];
 
 /// Macros nest at most this deep while looking for approvers (cycles are type errors anyway).
 const MAX_MACRO_DEPTH: usize = 8;
@@ -105,26 +89,21 @@ impl fmt::Display for Approval {
 }
 
 impl RuleSet {
-    /// The kernel filter of each type of [`APPROVER_EVENT_TYPES`] that loaded rules use.
-    pub fn approvers(&self) -> BTreeMap<EventType, Approval> {
-        let mut out: BTreeMap<EventType, Approval> = BTreeMap::new();
-        for rule in self.rules() {
-            let t = rule.event_type;
-            if !APPROVER_EVENT_TYPES.contains(&t) {
-                continue;
+    /// The approvers of `event_type` derived from the loaded rules; `None` when no rule has
+    /// that type. Only file types whose target basename the sensor sees are meaningful.
+    pub fn approvers(&self, event_type: EventType) -> Option<Approval> {
+        let finder = Finder { event_type, macros: self.macros() };
+        let mut union: Option<TypeApprovers> = None;
+        for rule in self.rules().iter().filter(|r| r.event_type == event_type) {
+            match finder.required(rule.ast(), 0) {
+                None => return Some(Approval::Unfiltered { rule_id: rule.id().to_string() }),
+                Some(a) => union = Some(match union {
+                    Some(u) => u.union(a),
+                    None => a,
+                }),
             }
-            if let Some(Approval::Unfiltered { .. }) = out.get(&t) {
-                continue;
-            }
-            let finder = Finder { event_type: t, macros: self.macros() };
-            let approval = match (finder.required(rule.ast(), 0), out.remove(&t)) {
-                (None, _) => Approval::Unfiltered { rule_id: rule.id().to_string() },
-                (Some(a), Some(Approval::Approvers(b))) => Approval::Approvers(a.union(b)),
-                (Some(a), _) => Approval::Approvers(a),
-            };
-            out.insert(t, approval);
         }
-        out
+        union.map(Approval::Approvers)
     }
 }
 

@@ -17,7 +17,7 @@ pub mod policy;
 pub mod ruleset;
 pub mod variables;
 
-pub use approvers::{Approval, TypeApprovers, APPROVER_EVENT_TYPES};
+pub use approvers::{Approval, TypeApprovers};
 pub use error::{ErrorKind, SeclError};
 pub use expression::{Expression, Predicate, PredicateTest};
 pub use parser::parse_expression;

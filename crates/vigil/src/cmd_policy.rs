@@ -55,7 +55,7 @@ fn check(paths: &[PathBuf], as_json: bool) -> anyhow::Result<ExitCode> {
         *summary.entry(r.status.as_str()).or_default() += 1;
     }
     let unfilled: Vec<&str> = rs.unfilled_fields().iter().copied().collect();
-    let approvers = rs.approvers();
+    let approvers = vigil_agent::kernel_filter::approvals(&rs);
     if as_json {
         let approvers_json: BTreeMap<&str, _> = approvers
             .iter()
