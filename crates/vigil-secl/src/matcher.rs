@@ -1,9 +1,12 @@
 //! Compiled string matchers: exact (optionally case-insensitive), wildcard patterns (anchored,
 //! `*` matches any run), per-segment path globs (`*` stays within a segment, `**` only as the
-//! last element), unanchored regexps, and sets mixing all of them (`in [...]`), with a hash set
-//! for the plain strings of large arrays.
+//! last element), unanchored regexps, and sets mixing all of them (`in [...]`): a hash set for
+//! the plain strings of large arrays, a tail lookup for `*suffix` patterns and one Aho-Corasick
+//! pass for `*needle*` patterns.
 
 use std::collections::HashSet;
+
+use aho_corasick::AhoCorasick;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// A literal string value as written in SECL.
@@ -132,6 +135,11 @@ impl Wildcard {
             }
         }
         true
+    }
+
+    /// The pattern (lower-cased for a case-insensitive field).
+    pub fn pattern(&self) -> &str {
+        &self.pattern
     }
 
     /// The literal prefix before the first `*` (for index push-down and approvers).
@@ -284,37 +292,73 @@ pub struct StrSet {
     exact: Vec<String>,
     exact_set: Option<FxSet>,
     case_insensitive: bool,
+    /// The `X` of `*X` patterns (no other star), lower-cased for a case-insensitive field.
+    suffixes: FxSet,
+    /// Bytes some suffix starts with: only the value's tails starting there are looked up.
+    suffix_starts: Box<[bool; 256]>,
+    /// The `X` of `*X*` patterns (no other star), searched in one pass.
+    needles: Option<AhoCorasick>,
     others: Vec<Matcher>,
+}
+
+/// How a non-path wildcard pattern can be matched faster than by backtracking.
+enum Shape<'p> {
+    Suffix(&'p str),
+    Needle(&'p str),
+    Other,
+}
+
+fn shape(pattern: &str) -> Shape<'_> {
+    let Some(rest) = pattern.strip_prefix('*') else { return Shape::Other };
+    match rest.strip_suffix('*') {
+        Some(needle) if !needle.is_empty() && !needle.contains('*') => Shape::Needle(needle),
+        None if !rest.is_empty() && !rest.contains('*') => Shape::Suffix(rest),
+        _ => Shape::Other,
+    }
 }
 
 impl StrSet {
     pub fn compile(items: &[StrLit], sem: StrSemantics) -> Result<StrSet, String> {
         let mut exact = Vec::new();
         let mut others = Vec::new();
+        let mut suffixes = FxSet::default();
+        let mut suffix_starts = Box::new([false; 256]);
+        let mut needles = Vec::new();
         for item in items {
             match Matcher::compile(item, sem, false)? {
                 Matcher::Exact(s) | Matcher::ExactCi(s) => exact.push(s),
+                Matcher::Wildcard(w) => match shape(w.pattern()) {
+                    Shape::Suffix(x) => {
+                        suffix_starts[usize::from(x.as_bytes()[0])] = true;
+                        suffixes.insert(x.to_string());
+                    }
+                    Shape::Needle(x) => needles.push(x.to_string()),
+                    Shape::Other => others.push(Matcher::Wildcard(w)),
+                },
                 m => others.push(m),
             }
         }
         let exact_set = (exact.len() > SET_THRESHOLD).then(|| exact.iter().cloned().collect());
-        Ok(StrSet { exact, exact_set, case_insensitive: sem.case_insensitive, others })
+        let needles = if needles.is_empty() {
+            None
+        } else {
+            Some(AhoCorasick::new(&needles).map_err(|e| format!("cannot compile the patterns {needles:?}: {e}"))?)
+        };
+        Ok(StrSet { exact, exact_set, case_insensitive: sem.case_insensitive, suffixes, suffix_starts, needles, others })
     }
 
     pub fn matches(&self, s: &str) -> bool {
-        let hit = if self.case_insensitive {
-            let lower;
-            let key = if s.bytes().any(|b| b.is_ascii_uppercase()) {
-                lower = s.to_ascii_lowercase();
-                lower.as_str()
-            } else {
-                s
-            };
-            self.exact_hit(key)
+        let lower;
+        let key = if self.case_insensitive && s.bytes().any(|b| b.is_ascii_uppercase()) {
+            lower = s.to_ascii_lowercase();
+            lower.as_str()
         } else {
-            self.exact_hit(s)
+            s
         };
-        hit || self.others.iter().any(|m| m.matches(s))
+        self.exact_hit(key)
+            || self.suffix_hit(key)
+            || self.needles.as_ref().is_some_and(|ac| ac.is_match(key))
+            || self.others.iter().any(|m| m.matches(s))
     }
 
     fn exact_hit(&self, s: &str) -> bool {
@@ -324,17 +368,15 @@ impl StrSet {
         }
     }
 
+    fn suffix_hit(&self, s: &str) -> bool {
+        !self.suffixes.is_empty()
+            && s.bytes().enumerate().any(|(i, b)| self.suffix_starts[usize::from(b)] && s.is_char_boundary(i) && self.suffixes.contains(&s[i..]))
+    }
+
     pub fn cost(&self) -> u32 {
-        2 + self.others.iter().map(Matcher::cost).sum::<u32>()
-    }
-
-    /// The plain members (for push-down and approvers) and whether there are patterns too.
-    pub fn plain_members(&self) -> (&[String], bool) {
-        (&self.exact, !self.others.is_empty())
-    }
-
-    pub fn patterns(&self) -> &[Matcher] {
-        &self.others
+        let suffixes = if self.suffixes.is_empty() { 0 } else { 3 };
+        let needles = if self.needles.is_some() { 4 } else { 0 };
+        2 + suffixes + needles + self.others.iter().map(Matcher::cost).sum::<u32>()
     }
 }
 
@@ -381,6 +423,23 @@ mod tests {
         let ci = StrSet::compile(&[StrLit::Plain("Example.COM".into())], StrSemantics { path: false, case_insensitive: true }).unwrap();
         assert!(ci.matches("example.com") && ci.matches("EXAMPLE.com"));
         assert!(Matcher::compile(&StrLit::Regex("a".into()), StrSemantics { path: true, case_insensitive: false }, false).is_err());
+        // Suffix and needle patterns take the fast paths, with the same answers.
+        let pats: Vec<StrLit> = ["*.pool.org", "*stratum+tcp*", "*é.net", "a*b", "*", "**x"].iter().map(|p| StrLit::Pattern(p.to_string())).collect();
+        for ci in [false, true] {
+            let set = StrSet::compile(&pats, StrSemantics { path: false, case_insensitive: ci }).unwrap();
+            for (v, want) in [
+                ("eu.pool.org", true), (".pool.org", true), ("pool.org", true), ("xpool.org", true),
+                ("-o stratum+tcp://x", true), ("stratum+tcp", true), ("café.net", true), ("aXb", true), ("", true),
+            ] {
+                assert_eq!(set.matches(v), want, "{v} ci={ci}");
+                let one_by_one = pats.iter().any(|p| Matcher::compile(p, StrSemantics { path: false, case_insensitive: ci }, true).unwrap().matches(v));
+                assert_eq!(one_by_one, want, "{v} ci={ci} (matchers)");
+            }
+        }
+        let ci = StrSet::compile(&[StrLit::Pattern("*.Pool.ORG".into()), StrLit::Pattern("*NeEdLe*".into())], StrSemantics { path: false, case_insensitive: true }).unwrap();
+        assert!(ci.matches("EU.POOL.org") && ci.matches("a needle b") && !ci.matches("pool.orgs"));
+        let cs = StrSet::compile(&[StrLit::Pattern("*.Pool.ORG".into())], StrSemantics::default()).unwrap();
+        assert!(cs.matches("x.Pool.ORG") && !cs.matches("x.pool.org"));
         assert!(Matcher::compile(&StrLit::Plain("rel/x".into()), StrSemantics { path: true, case_insensitive: false }, false).is_err());
         assert!(Matcher::compile(&StrLit::Regex("(".into()), StrSemantics::default(), false).is_err());
     }
