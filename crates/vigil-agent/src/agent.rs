@@ -17,7 +17,7 @@ use vigil_resolvers::{CacheLimits, Resolvers};
 use vigil_secl::policy::{load_policies, parse_policy, Policy, PolicyFileError};
 use vigil_secl::ruleset::{LoadOptions, RuleSet};
 
-use crate::custom_events::{Heartbeat, LostEvents, PolicyReport, RuleReport, RulesetLoaded};
+use crate::custom_events::{Heartbeat, KernelFiltered, LostEvents, PolicyReport, RuleReport, RulesetLoaded};
 use crate::heartbeat::HeartbeatSchedule;
 use crate::kernel_filter;
 use crate::rate_limiter::RateLimit;
@@ -297,6 +297,7 @@ impl Agent {
                 uptime_seconds: now.duration_since(self.started).as_secs(),
                 rules_loaded: self.summary.rules_loaded,
                 rules_failed: self.summary.rules_failed,
+                kernel_filtered: self.kernel_filtered_totals(),
             };
             self.pipeline.write_custom("heartbeat", "Heartbeat", &beat);
         }
@@ -305,6 +306,17 @@ impl Agent {
             self.report_lost();
         }
         self.pipeline.resolvers.expire(unix_now_ns());
+    }
+
+    /// Non-zero kernel filter totals per file type (empty if the counters cannot be read).
+    fn kernel_filtered_totals(&self) -> BTreeMap<String, KernelFiltered> {
+        let Ok(counts) = self.probe.filter_counts() else { return BTreeMap::new() };
+        counts
+            .per_type
+            .into_iter()
+            .filter(|t| t.approvers + t.errors > 0)
+            .map(|t| (t.event_type.name().to_string(), KernelFiltered { approvers: t.approvers, errors: t.errors }))
+            .collect()
     }
 
     /// Writes `lost_events` with what was dropped since the last report, if anything was.

@@ -63,6 +63,16 @@ pub struct Heartbeat {
     pub uptime_seconds: u64,
     pub rules_loaded: u64,
     pub rules_failed: u64,
+    /// Per file event type, events the kernel did not output since start, by design: no
+    /// approver matched, or a failed syscall whose errno is not reported.
+    pub kernel_filtered: BTreeMap<String, KernelFiltered>,
+}
+
+/// Kernel-side filter totals of one event type (see [`Heartbeat::kernel_filtered`]).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KernelFiltered {
+    pub approvers: u64,
+    pub errors: u64,
 }
 
 /// `lost_events` payload: counts since the previous report.

@@ -47,6 +47,8 @@ fn start_agent_with(policy: PathBuf) -> Option<(Agent, mpsc::Receiver<Vec<u8>>)>
         default_policy: false,
         policies: vec![policy],
         rate_limit: RateLimit { per_second: 1e9, burst: u32::MAX },
+        // Frequent heartbeats, so that tests see their counters.
+        heartbeat: (Duration::from_millis(300), Duration::from_secs(600), u32::MAX),
         ..AgentConfig::default()
     };
     match Agent::start(config, Box::new(ChannelSink(tx))) {
@@ -386,11 +388,20 @@ fn fim_policy_with_approvers_reports_every_file_type() {
     assert_eq!(one("unlink")["file"]["path"], format!("{d}/watched_moved"));
     assert_eq!(one("mkdir")["file"]["path"], format!("{d}/watched_dir"));
     assert_eq!(one("rmdir")["file"]["path"], format!("{d}/watched_dir"));
-    // The "ignored" twin of every operation was counted as filtered by approvers.
+    // The "ignored" twin of every operation was counted as filtered by approvers...
     let filtered_after = agent.kernel_filtered().expect("filter counts");
-    for t in filtered_after.per_type {
+    for t in &filtered_after.per_type {
         let before = filtered_before.of(t.event_type).approvers;
         assert!(t.approvers > before, "{}: no event filtered by approvers ({before} → {})", t.event_type, t.approvers);
+    }
+    // ... and the heartbeat reports those totals.
+    let beats = |r: &[Value]| r.iter().filter(|x| x["evt"]["name"] == "heartbeat").count();
+    let seen = beats(&records);
+    collect(&mut agent, &rx, &mut records, Duration::from_secs(5), |r| beats(r) > seen);
+    let beat = records.iter().rev().find(|x| x["evt"]["name"] == "heartbeat").expect("a heartbeat");
+    for t in filtered_after.per_type {
+        let reported = beat["heartbeat"]["kernel_filtered"][t.event_type.name()]["approvers"].as_u64().unwrap_or(0);
+        assert!(reported >= t.approvers, "{}: heartbeat says {reported}, counters {}", t.event_type, t.approvers);
     }
     std::fs::remove_dir_all(&dir).ok();
 }
