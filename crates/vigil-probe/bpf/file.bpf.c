@@ -24,15 +24,16 @@
  * (no dentry in a syscall tracepoint): their approvers see the basename of the path given.
  */
 #include "vg_task.h"
-#include "vg_file.h"
+#include "vg_lookup.h"
 
-#define VG_AT_FDCWD -100
 #define VG_AT_SYMLINK_NOFOLLOW 0x100
 #define VG_AT_REMOVEDIR 0x200
+#define VG_AT_SYMLINK_FOLLOW 0x400
 #define VG_AT_EMPTY_PATH 0x1000
 #define VG_O_WRONLY 01
 #define VG_O_CREAT 0100
 #define VG_O_TRUNC 01000
+#define VG_O_NOFOLLOW 0400000
 #define VG_TS_COMPAT 0x0002 /* arch/x86/include/asm/thread_info.h: ia32 syscall */
 #define VG_EPERM 1
 #define VG_EACCES 13
@@ -557,6 +558,55 @@ static __always_inline bool vg_is_absolute(struct vg_record *rec, struct vg_blob
 	return blob->len > 0 && vg_byte(rec, blob->offset) == '/';
 }
 
+/* Does the syscall follow a symlink in the last name of its path? */
+static __always_inline bool vg_follows_last(__u32 type, __u32 at_flags, __u32 op_flags)
+{
+	switch (type) {
+	case VG_EVENT_OPEN:
+		return !(op_flags & VG_O_NOFOLLOW);
+	case VG_EVENT_LINK:
+		return at_flags & VG_AT_SYMLINK_FOLLOW;
+	case VG_EVENT_CHMOD: case VG_EVENT_CHOWN: case VG_EVENT_UTIMES:
+	case VG_EVENT_SETXATTR: case VG_EVENT_REMOVEXATTR:
+		return !(at_flags & VG_AT_SYMLINK_NOFOLLOW);
+	default: /* unlink, rmdir, rename, mkdir act on the name itself */
+		return false;
+	}
+}
+
+/* Fills `out` with the file a (complete, readable) path argument names, when the dcache
+ * knows it. */
+static __always_inline void vg_put_looked_up(struct vg_record *rec, __u32 *pos, __s32 dirfd,
+					     struct vg_blob *path, bool unusable, bool follow_last,
+					     struct vg_file *out)
+{
+	struct vg_lookup_args args = {
+		.scratch = *pos,
+		.path_at = path->offset,
+		.path_len = path->len,
+		.dirfd = dirfd,
+		.follow_last = follow_last,
+	};
+
+	if (!unusable && vg_lookup_path(rec, &args))
+		vg_put_dentry(rec, pos, args.found.dentry, args.found.mnt, out);
+}
+
+/* Is the target looked up at entry? Yes when it exists before the syscall and the syscall
+ * has no fd for it; open (the returned fd, or a lookup at exit) and mkdir (exit) wait. */
+static __always_inline bool vg_lookup_at_entry(__u32 type)
+{
+	return type != VG_EVENT_OPEN && type != VG_EVENT_MKDIR;
+}
+
+/* Is a target still missing at exit looked up then? Not when a successful syscall removed
+ * or moved the name. */
+static __always_inline bool vg_lookup_at_exit(__u32 type, long ret)
+{
+	return ret < 0 ||
+	       (type != VG_EVENT_UNLINK && type != VG_EVENT_RMDIR && type != VG_EVENT_RENAME);
+}
+
 /* Builds the record of plan `p` at the start of `rec`. Returns its length, or 0 when
  * approvers reject it (`*rejected` set). */
 static __always_inline __u32 vg_fs_build(struct vg_record *rec, struct vg_fs_plan *p,
@@ -594,6 +644,10 @@ static __always_inline __u32 vg_fs_build(struct vg_record *rec, struct vg_fs_pla
 	}
 
 	vg_put_file(rec, &pos, file, &ev->file);
+	if (!file && p->has_path && vg_lookup_at_entry(p->type))
+		vg_put_looked_up(rec, &pos, p->dirfd, &ev->path,
+				 flags & (VG_FS_PATH_CUT | VG_FS_PATH_FAULT),
+				 vg_follows_last(p->type, p->at_flags, p->op_flags), &ev->file);
 	if (p->has_path && ev->path.len > 0 && !vg_is_absolute(rec, &ev->path))
 		flags |= vg_put_base_dir(rec, &pos, task, p->dirfd, &ev->dir, VG_FS_HAS_DIR,
 					 VG_FS_DIR_TRUNCATED, VG_FS_DIR_UNRESOLVED);
@@ -651,7 +705,8 @@ static __always_inline bool vg_error_reported(long ret)
 	return config && (config->flags & VG_CONFIG_ALL_FILE_ERRORS);
 }
 
-/* Completes a record (exit time, retval, the opened file) and outputs it. */
+/* Completes a record (exit time, retval, the opened file, files looked up at exit) and
+ * outputs it. */
 static __always_inline void vg_fs_finish(struct vg_record *rec, __u32 pos, long ret,
 					 struct task_struct *task)
 {
@@ -662,6 +717,13 @@ static __always_inline void vg_fs_finish(struct vg_record *rec, __u32 pos, long 
 	ev->retval = ret;
 	if (type == VG_EVENT_OPEN && ret >= 0)
 		vg_put_file(rec, &pos, vg_fd_file(task, ret), &ev->file);
+	else if (!ev->file.flags && (ev->flags & VG_FS_HAS_PATH) && vg_lookup_at_exit(type, ret))
+		vg_put_looked_up(rec, &pos, ev->dirfd, &ev->path,
+				 ev->flags & (VG_FS_PATH_CUT | VG_FS_PATH_FAULT),
+				 vg_follows_last(type, ev->at_flags, ev->op_flags), &ev->file);
+	if (ret >= 0 && (ev->flags & VG_FS_HAS_PATH2))
+		vg_put_looked_up(rec, &pos, ev->dirfd2, &ev->path2,
+				 ev->flags & (VG_FS_PATH2_CUT | VG_FS_PATH2_FAULT), false, &ev->file2);
 	ev->len = pos;
 	vg_submit_record(type, rec, pos);
 }

@@ -179,15 +179,18 @@ struct vg_exit_event {
 					* string was read after the syscall ran */
 
 /* One file-activity syscall. `file` is the exact kernel object when there is one: the fd's
- * file for f* variants and AT_EMPTY_PATH (captured at syscall entry, before the change),
- * the returned fd's file for a successful open (captured at exit). Path arguments are the
- * user strings read at entry; `dir` is the path of dirfd (or of the cwd for AT_FDCWD) when
- * the path is relative. */
+ * file for f* variants and AT_EMPTY_PATH (captured at syscall entry, before the change), the
+ * returned fd's file for a successful open (captured at exit), else the dentry the path names
+ * when the dcache knows it (vg_lookup.h; at entry for a target that exists before the call,
+ * at exit for one it creates or when the entry lookup missed). Path arguments are the user
+ * strings read at entry; `dir` is the path of dirfd (or of the cwd for AT_FDCWD) when the path
+ * is relative. */
 struct vg_fs_event {
 	struct vg_header hdr;       /* timestamp: syscall exit */
 	struct vg_process_ctx proc;
 	struct vg_creds creds;      /* at syscall entry */
 	struct vg_file file;
+	struct vg_file file2;       /* link/rename destination after success (looked up at exit) */
 	__s64 retval;
 	__u32 len;                  /* bytes of this record */
 	__u32 syscall_nr;           /* x86_64 syscall number */
@@ -252,6 +255,6 @@ _Static_assert(sizeof(struct vg_file) == 72, "vg_file");
 _Static_assert(sizeof(struct vg_exec_event) == 392, "vg_exec_event");
 _Static_assert(sizeof(struct vg_fork_event) == 80, "vg_fork_event");
 _Static_assert(sizeof(struct vg_exit_event) == 64, "vg_exit_event");
-_Static_assert(sizeof(struct vg_fs_event) == 288, "vg_fs_event");
+_Static_assert(sizeof(struct vg_fs_event) == 360, "vg_fs_event");
 _Static_assert(sizeof(struct vg_config) == 16, "vg_config");
 _Static_assert(sizeof(struct vg_name_key) == 16, "vg_name_key");

@@ -93,17 +93,12 @@ static __always_inline __u64 vg_timestamp_ns(__s64 sec, __u32 nsec)
 	return (__u64)sec * 1000000000ULL + (nsec & ~VG_I_CTIME_QUERIED);
 }
 
-/* Fills `out` for an opened file (no-op for NULL: out->flags stays 0 = absent). */
-static __always_inline void vg_put_file(struct vg_record *rec, __u32 *pos, struct file *file,
-					struct vg_file *out)
+/* Fills `out` for the file at (dentry, vfsmnt). */
+static __always_inline void vg_put_dentry(struct vg_record *rec, __u32 *pos, struct dentry *dentry,
+					  struct vfsmount *vfsmnt, struct vg_file *out)
 {
-	if (!file)
-		return;
-
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
 	struct super_block *sb = BPF_CORE_READ(inode, i_sb);
-	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
-	struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
 	__u32 flags = VG_FILE_PRESENT;
 
 	out->inode = BPF_CORE_READ(inode, i_ino);
@@ -129,6 +124,15 @@ static __always_inline void vg_put_file(struct vg_record *rec, __u32 *pos, struc
 
 	flags |= vg_put_path(rec, pos, dentry, vfsmnt, &out->path);
 	out->flags = flags;
+}
+
+/* Fills `out` for an opened file (no-op for NULL: out->flags stays 0 = absent). */
+static __always_inline void vg_put_file(struct vg_record *rec, __u32 *pos, struct file *file,
+					struct vg_file *out)
+{
+	if (file)
+		vg_put_dentry(rec, pos, BPF_CORE_READ(file, f_path.dentry),
+			      BPF_CORE_READ(file, f_path.mnt), out);
 }
 
 /* The open file behind `fd` in the task's fd table (task->files->fdt->fd[fd]), or NULL. */

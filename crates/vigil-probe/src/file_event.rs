@@ -1,12 +1,14 @@
 //! The decoded file-activity events (open, chmod, chown, link, rename, unlink, mkdir, rmdir,
 //! utimes, setxattr, removexattr): one per syscall, seen at its exit.
 //!
-//! What is exact and what is not: [`FileSyscall::file`] is read from kernel objects (the
-//! fd's `struct file` for f* variants and AT_EMPTY_PATH, captured at syscall entry before the
-//! change; the returned fd's file for a successful open). Path-based variants only carry the
-//! path string the process passed plus the directory it is relative to ([`PathArg`]): a
-//! syscall tracepoint has no dentry, so inode, mount id and metadata of those targets must
-//! be looked up by user space (racy; impossible once unlinked or renamed away).
+//! What is exact and what is not: [`FileSyscall::file`] is read from kernel objects: the
+//! fd's `struct file` for f* variants and AT_EMPTY_PATH (captured at syscall entry, before the
+//! change), the returned fd's file for a successful open, otherwise the dentry the path names
+//! when the probe found it in the dentry cache (at entry when the target exists before the
+//! syscall, at exit for one it creates; `bpf/vg_lookup.h`). A name the dcache does not hold
+//! leaves `file` empty: user space can then only look the path up itself (racy; impossible
+//! once unlinked or renamed away). Path arguments keep the string the process passed plus the
+//! directory it is relative to ([`PathArg`]).
 
 use crate::event::{Credentials, FileInfo, ProcessContext};
 
@@ -221,6 +223,8 @@ pub struct LinkEvent {
     pub call: FileSyscall,
     /// The new name.
     pub destination: PathArg,
+    /// The file at the new name after a successful link, when the dcache knew it.
+    pub destination_file: Option<FileInfo>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -228,6 +232,9 @@ pub struct RenameEvent {
     /// `call.path`: the old name.
     pub call: FileSyscall,
     pub destination: PathArg,
+    /// The file at the new name after a successful rename (the moved file; with
+    /// RENAME_EXCHANGE the other one), when the dcache knew it.
+    pub destination_file: Option<FileInfo>,
     /// renameat2 flags (RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT).
     pub flags: u32,
 }

@@ -244,7 +244,11 @@ fn failures_are_reported_with_their_errno_and_credentials() {
     });
     let open = call_of(find(&events, Syscall::Open, b"/secret").expect("open"));
     assert_eq!(open.retval, -i64::from(libc::EACCES));
-    assert_eq!(open.file, None, "a failed open has no file");
+    assert_eq!(
+        open.file.as_ref().map(|f| f.inode),
+        Some(std::fs::metadata(&secret).expect("stat").ino()),
+        "a failed open names the file it was refused (dcache lookup at exit)"
+    );
     assert_eq!(
         (open.credentials.uid, open.credentials.fsuid),
         (NOBODY, NOBODY)
@@ -546,10 +550,20 @@ fn attribute_changes_report_values_and_fd_files() {
         panic!()
     };
     assert_eq!(e.mode, 0o604);
-    assert!(
-        e.call.file.is_none(),
-        "path variants carry no kernel object"
+    assert_eq!(
+        e.call.file.as_ref().expect("looked-up file").mode,
+        libc::S_IFREG | 0o644,
+        "path variants: the dentry found at entry, before the change"
     );
+    // Every path variant names its target exactly: the file, or the symlink itself for the
+    // l* variants (found in the dentry cache).
+    let inode_of = |p: &Path| std::fs::symlink_metadata(p).expect("lstat").ino();
+    for (s, p) in wanted.iter().filter(|(_, p)| !p.is_empty()) {
+        let target = if *p == "/lnk" { &link } else { &file };
+        let f = call_of(get(*s, p)).file.as_ref();
+        assert_eq!(f.map(|f| f.inode), Some(inode_of(target)), "{s:?} {p}");
+        assert_eq!(f.map(|f| f.path.as_slice()), Some(target.as_os_str().as_bytes()));
+    }
     let RawEvent::Chown(e) = get(Syscall::Chown, "/f") else {
         panic!()
     };
@@ -665,6 +679,8 @@ fn namespace_changes_report_both_paths() {
     std::fs::create_dir(&a).expect("mkdir");
     std::fs::create_dir(&b).expect("mkdir");
     std::fs::write(a.join("orig"), b"x").expect("write");
+    let orig_ino = std::fs::metadata(a.join("orig")).expect("stat").ino();
+    let (mut d_ino, mut d_mode) = (0, 0);
     let me = tid();
     // SAFETY: syscalls on valid paths.
     unsafe {
@@ -687,6 +703,8 @@ fn namespace_changes_report_both_paths() {
             -1
         );
         assert_eq!(libc::mkdir(c(&dir.join("d")).as_ptr(), 0o751), 0);
+        let d = std::fs::metadata(dir.join("d")).expect("stat");
+        (d_ino, d_mode) = (d.ino(), d.mode());
         assert_eq!(libc::rmdir(c(&dir.join("d")).as_ptr()), 0);
         assert_eq!(libc::unlink(c(&b.join("moved")).as_ptr()), 0);
     }
@@ -703,6 +721,11 @@ fn namespace_changes_report_both_paths() {
     };
     assert_eq!(l.call.retval, 0);
     assert_eq!(l.destination.path, a.join("hard").as_os_str().as_bytes());
+    let ino = |f: &Option<vigil_probe::FileInfo>| f.as_ref().map(|f| f.inode);
+    let path = |f: &Option<vigil_probe::FileInfo>| f.as_ref().map(|f| f.path.clone());
+    assert_eq!(ino(&l.call.file), Some(orig_ino), "link source");
+    assert_eq!(ino(&l.destination_file), Some(orig_ino), "the new name, same inode");
+    assert_eq!(path(&l.destination_file), Some(a.join("hard").as_os_str().as_bytes().to_vec()));
     assert_eq!(
         std::fs::metadata(a.join("hard")).expect("stat").nlink(),
         1,
@@ -716,6 +739,10 @@ fn namespace_changes_report_both_paths() {
         a.join("orig").as_os_str().as_bytes()
     );
     assert_eq!(r.destination.path, b.join("moved").as_os_str().as_bytes());
+    assert_eq!(ino(&r.call.file), Some(orig_ino), "rename source, found at entry");
+    assert_eq!(path(&r.call.file), Some(a.join("orig").as_os_str().as_bytes().to_vec()));
+    assert_eq!(ino(&r.destination_file), Some(orig_ino), "moved across directories");
+    assert_eq!(path(&r.destination_file), Some(b.join("moved").as_os_str().as_bytes().to_vec()));
     let RawEvent::Rename(r) = find(&events, Syscall::Renameat2, b"/moved").expect("renameat2")
     else {
         panic!()
@@ -728,13 +755,101 @@ fn namespace_changes_report_both_paths() {
         panic!()
     };
     assert_eq!(m.mode, 0o751);
+    assert_eq!(ino(&m.call.file), Some(d_ino), "the new directory, found at exit");
+    assert_eq!(m.call.file.as_ref().map(|f| f.mode), Some(d_mode));
     let RawEvent::Rmdir(r) = find(&events, Syscall::Rmdir, b"/d").expect("rmdir") else {
         panic!()
     };
     assert_eq!((r.flags, r.call.retval), (0, 0));
-    assert!(
-        matches!(find(&events, Syscall::Unlink, b"/moved"), Some(RawEvent::Unlink(u)) if u.call.retval == 0)
-    );
+    assert_eq!(ino(&r.call.file), Some(d_ino), "rmdir target, found at entry");
+    let Some(RawEvent::Unlink(u)) = find(&events, Syscall::Unlink, b"/moved") else {
+        panic!("unlink")
+    };
+    assert_eq!(u.call.retval, 0);
+    assert_eq!(ino(&u.call.file), Some(orig_ino), "unlink target, found at entry");
+    assert_eq!(path(&u.call.file), Some(b.join("moved").as_os_str().as_bytes().to_vec()));
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[test]
+fn path_lookups_follow_dots_symlinks_dirfds_and_mounts() {
+    let Some(mut probe) = file_probe(FileErrors::All) else {
+        return;
+    };
+    let dir = tempdir("walk");
+    let (real, mnt) = (dir.join("real"), dir.join("mnt"));
+    std::fs::create_dir(&real).expect("mkdir");
+    std::fs::create_dir(&mnt).expect("mkdir");
+    for name in ["t1", "t2", "t3", "t4"] {
+        std::fs::write(real.join(name), name).expect("write");
+    }
+    std::os::unix::fs::symlink("real", dir.join("via")).expect("relative dir symlink");
+    std::os::unix::fs::symlink(real.join("t2"), dir.join("abs")).expect("absolute symlink");
+    // SAFETY: valid NUL-terminated strings.
+    let rc = unsafe {
+        libc::mount(c"tmpfs".as_ptr(), c(&mnt).as_ptr(), c"tmpfs".as_ptr(), 0, std::ptr::null())
+    };
+    assert_eq!(rc, 0, "mount tmpfs: {}", std::io::Error::last_os_error());
+    std::fs::write(mnt.join("inner"), b"i").expect("write");
+    let inner = common::file_facts(&mnt.join("inner"));
+    let abs_link_ino = std::fs::symlink_metadata(dir.join("abs")).expect("lstat").ino();
+    assert!(std::fs::metadata(dir.join("absent")).is_err(), "a negative dentry now");
+    let real_fd = std::fs::File::open(&real).expect("open dir");
+    let me = tid();
+    let paths = [
+        dir.join("via/t1"),
+        dir.join("real/../real/./t3"),
+        dir.join("abs"),
+        dir.join("mnt/inner"),
+        dir.join("mnt/../real//t1/"),
+        dir.join("absent"),
+    ];
+    // SAFETY: syscalls on valid paths and an open directory fd.
+    unsafe {
+        for p in &paths[..4] {
+            assert_eq!(libc::chmod(c(p).as_ptr(), 0o640), 0, "{}", p.display());
+        }
+        assert!(libc::chmod(c(&paths[4]).as_ptr(), 0o640) < 0, "trailing slash on a file");
+        assert!(libc::chmod(c(&paths[5]).as_ptr(), 0o640) < 0);
+        assert_eq!(libc::lchown(c(&dir.join("abs")).as_ptr(), 0, 0), 0);
+        let real_fd = std::os::fd::AsRawFd::as_raw_fd(&real_fd);
+        assert_eq!(libc::fchmodat(real_fd, c"t4".as_ptr(), 0o640, 0), 0);
+        assert_eq!(libc::unlink(c(&mnt.join("inner")).as_ptr()), 0);
+    }
+    // The bytes after the directory, as passed (Path::strip_prefix would normalize them).
+    let suffix = |p: &Path| p.as_os_str().as_bytes()[dir.as_os_str().len()..].to_vec();
+    let events = events_of(&mut probe, me, false, |k| {
+        paths.iter().all(|p| has(k, Syscall::Chmod, &suffix(p)))
+            && has(k, Syscall::Lchown, b"/abs")
+            && has(k, Syscall::Fchmodat, b"t4")
+            && has(k, Syscall::Unlink, b"/inner")
+    });
+    let file_of = |s, p: &[u8]| call_of(find(&events, s, p).expect("event")).file.clone();
+    let named = |f: Option<vigil_probe::FileInfo>, target: &Path| {
+        let f = f.unwrap_or_else(|| panic!("no file for {}", target.display()));
+        let facts = common::file_facts(target);
+        assert_eq!(f.path, target.as_os_str().as_bytes());
+        assert_eq!((f.inode, f.mount_id), (facts.ino, facts.mount_id), "{}", target.display());
+        assert_eq!(String::from_utf8_lossy(&f.fs_type), facts.fs_type);
+    };
+    named(file_of(Syscall::Chmod, b"via/t1"), &real.join("t1"));
+    named(file_of(Syscall::Chmod, b"./t3"), &real.join("t3"));
+    named(file_of(Syscall::Chmod, b"/abs"), &real.join("t2"));
+    let f = file_of(Syscall::Chmod, b"mnt/inner").expect("into the mount");
+    assert_eq!((f.inode, f.mount_id), (inner.ino, inner.mount_id));
+    assert_eq!(f.path, mnt.join("inner").as_os_str().as_bytes());
+    named(file_of(Syscall::Fchmodat, b"t4"), &real.join("t4"));
+    let lchown = file_of(Syscall::Lchown, b"/abs").expect("the symlink itself");
+    assert_eq!((lchown.inode, lchown.mode & libc::S_IFMT), (abs_link_ino, libc::S_IFLNK));
+    let slash = file_of(Syscall::Chmod, &suffix(&paths[4])).expect("../ out of the mount");
+    assert_eq!(slash.inode, std::fs::metadata(real.join("t1")).expect("stat").ino());
+    assert_eq!(file_of(Syscall::Chmod, b"/absent"), None, "negative dentry: no file");
+    let unlinked = file_of(Syscall::Unlink, b"/inner").expect("unlink target");
+    assert_eq!((unlinked.inode, unlinked.mount_id), (inner.ino, inner.mount_id));
+    assert_eq!(String::from_utf8_lossy(&unlinked.fs_type), "tmpfs");
+    drop(real_fd);
+    // SAFETY: unmounting what this test mounted.
+    unsafe { libc::umount2(c(&mnt).as_ptr(), libc::MNT_DETACH) };
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 

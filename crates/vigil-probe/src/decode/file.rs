@@ -11,7 +11,7 @@ use crate::file_event::{
     UtimesEvent,
 };
 
-pub(crate) const FS_EVENT_SIZE: usize = 288;
+pub(crate) const FS_EVENT_SIZE: usize = 360;
 
 const PATH_CUT: u32 = 1 << 0;
 const PATH_FAULT: u32 = 1 << 1;
@@ -104,6 +104,7 @@ pub(crate) fn decode(event_type: EventType, record: &[u8]) -> Result<RawEvent, D
     let process = common::process_ctx(&mut r)?;
     let credentials = common::creds(&mut r)?;
     let file = common::file(&mut r, fixed)?;
+    let destination_file = common::file(&mut r, fixed)?;
     let retval = r.i64()?;
     let len = r.u32()?;
     let nr = r.u32()?;
@@ -171,10 +172,12 @@ pub(crate) fn decode(event_type: EventType, record: &[u8]) -> Result<RawEvent, D
         EventType::Chown => RawEvent::Chown(Box::new(ChownEvent { call, uid, gid })),
         EventType::Link => RawEvent::Link(Box::new(LinkEvent {
             destination: destination()?,
+            destination_file,
             call,
         })),
         EventType::Rename => RawEvent::Rename(Box::new(RenameEvent {
             destination: destination()?,
+            destination_file,
             call,
             flags: op_flags,
         })),

@@ -318,6 +318,7 @@ fn fs_record(event_type: u32, nr: u32, flags: u32, blobs: [(u32, u32); 5], data:
         .u64(0)
         .u64(0)
         .file(0, (0, 0))
+        .file(0, (0, 0))
         .u64((-13i64) as u64)
         .u32(len)
         .u32(nr)
