@@ -5,15 +5,12 @@
 //! the probe: the raw syscall tracepoints run for every syscall while a file type is enabled.
 //! Needs root; prints "skipped" otherwise. Run: `cargo bench -p vigil-probe --bench open_storm`.
 
-use std::collections::BTreeMap;
 use std::ffi::CString;
-use std::os::fd::FromRawFd;
 use std::os::unix::ffi::OsStrExt;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use libbpf_rs::query::ProgInfoIter;
+mod common;
+
 use vigil_probe::{Approvers, EventType, EventTypes, Probe, ProbeConfig, RawEvent};
 
 const OPENS: u32 = 1_000_000;
@@ -41,69 +38,22 @@ fn getppid_storm() -> Duration {
     start.elapsed()
 }
 
-/// Runs the storm on another thread while this one drains the probe; returns the storm's
-/// time and the storm events received.
+/// The storm with the probe loaded: (its time, the storm events received).
 fn storm_with_probe(probe: &mut Probe, path: &CString) -> (Duration, u64) {
-    let done = Arc::new(AtomicBool::new(false));
-    let finished = Arc::clone(&done);
     let storm_path = path.clone();
-    let storm = std::thread::spawn(move || {
-        let elapsed = open_storm(&storm_path);
-        finished.store(true, Ordering::Release);
-        elapsed
-    });
     let target = path.as_bytes();
     let mut received = 0u64;
-    let mut count = |e: RawEvent| {
+    let elapsed = common::run_while_draining(probe, move || open_storm(&storm_path), |e| {
         if let RawEvent::Open(o) = e {
             if o.call.path.as_ref().is_some_and(|p| p.path == target) {
                 received += 1;
             }
         }
-    };
-    while !done.load(Ordering::Acquire) {
-        probe
-            .poll(Duration::from_millis(20), &mut count)
-            .expect("poll");
-    }
-    while probe
-        .poll(Duration::from_millis(50), &mut count)
-        .expect("poll")
-        > 0
-    {}
-    (storm.join().expect("storm thread"), received)
+    });
+    (elapsed, received)
 }
 
-/// (run_cnt, run_time_ns) of the newest vg_sys_enter / vg_sys_exit programs.
-fn kernel_stats() -> BTreeMap<String, (u64, u64, u32)> {
-    let mut newest: BTreeMap<String, (u64, u64, u32)> = BTreeMap::new();
-    for info in ProgInfoIter::default() {
-        let name = info.name.to_string_lossy().into_owned();
-        if name != "vg_sys_enter" && name != "vg_sys_exit" {
-            continue;
-        }
-        if newest.get(&name).is_none_or(|(_, _, id)| info.id > *id) {
-            newest.insert(name, (info.run_cnt, info.run_time_ns, info.id));
-        }
-    }
-    newest
-}
-
-/// "enter N ns/run, exit M ns/run" between two snapshots.
-fn kernel_cost(before: &BTreeMap<String, (u64, u64, u32)>) -> String {
-    kernel_stats()
-        .into_iter()
-        .map(|(name, (cnt, ns, id))| {
-            let (cnt0, ns0) = before
-                .get(&name)
-                .filter(|(_, _, id0)| *id0 == id)
-                .map_or((0, 0), |(c, n, _)| (*c, *n));
-            let runs = cnt.saturating_sub(cnt0).max(1);
-            format!("{name} {} ns/run", ns.saturating_sub(ns0) / runs)
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+const SYSCALL_PROGS: [&str; 2] = ["vg_sys_enter", "vg_sys_exit"];
 
 fn per_op(d: Duration, n: u32) -> f64 {
     d.as_nanos() as f64 / f64::from(n)
@@ -127,21 +77,16 @@ fn main() {
         return;
     }
 
-    // SAFETY: bpf_enable_stats returns a new fd (or a negative errno) that we own.
-    let stats_fd = unsafe {
-        libbpf_rs::libbpf_sys::bpf_enable_stats(libbpf_rs::libbpf_sys::BPF_STATS_RUN_TIME)
-    };
-    // SAFETY: a valid, owned descriptor; closing it turns the statistics off.
-    let _stats_guard = (stats_fd >= 0).then(|| unsafe { std::fs::File::from_raw_fd(stats_fd) });
+    let _stats_guard = common::enable_run_time_stats();
 
     open_storm(&path); // warm the dentry cache and the page tables
     let bare = open_storm(&path);
     let bare_getppid = getppid_storm();
 
     let mut probe = Probe::load(&config).expect("load");
-    let stats = kernel_stats();
+    let stats = common::prog_stats(&SYSCALL_PROGS);
     let (unfiltered, received) = storm_with_probe(&mut probe, &path);
-    let unfiltered_kernel = kernel_cost(&stats);
+    let unfiltered_kernel = common::cost_since(&stats, &SYSCALL_PROGS);
     let drops = probe.drop_counts().expect("drops").of(EventType::Open);
     let loaded_getppid = getppid_storm();
 
@@ -159,9 +104,9 @@ fn main() {
         .expect("counts")
         .of(EventType::Open)
         .approvers;
-    let stats = kernel_stats();
+    let stats = common::prog_stats(&SYSCALL_PROGS);
     let (approved_out, leaked) = storm_with_probe(&mut probe, &path);
-    let filtered_kernel = kernel_cost(&stats);
+    let filtered_kernel = common::cost_since(&stats, &SYSCALL_PROGS);
     let filtered = probe
         .filter_counts()
         .expect("counts")

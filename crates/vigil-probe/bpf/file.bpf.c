@@ -485,6 +485,14 @@ static __noinline bool vg_dentry_name_approved(struct vg_record *rec, __u32 type
 	return vg_name_approved(type, vg_fnv1a(rec, at, len));
 }
 
+/* Does the type filter its events with approvers? */
+static __always_inline bool vg_has_approvers(__u32 type)
+{
+	struct vg_approver_cfg *cfg = bpf_map_lookup_elem(&vg_approver_cfgs, &type);
+
+	return cfg && cfg->flags;
+}
+
 /* Approver verdict for a record under construction (strings at their blobs, scratch free
  * from `pos`). `file` is the exact target when known. */
 static __always_inline bool vg_fs_approved(struct vg_record *rec, __u32 pos,
@@ -578,7 +586,7 @@ static __always_inline bool vg_follows_last(__u32 type, __u32 at_flags, __u32 op
  * knows it. */
 static __always_inline void vg_put_looked_up(struct vg_record *rec, __u32 *pos, __s32 dirfd,
 					     struct vg_blob *path, bool unusable, bool follow_last,
-					     struct vg_file *out)
+					     bool targeted, struct vg_file *out)
 {
 	struct vg_lookup_args args = {
 		.scratch = *pos,
@@ -586,6 +594,7 @@ static __always_inline void vg_put_looked_up(struct vg_record *rec, __u32 *pos, 
 		.path_len = path->len,
 		.dirfd = dirfd,
 		.follow_last = follow_last,
+		.targeted = targeted,
 	};
 
 	if (!unusable && vg_lookup_path(rec, &args))
@@ -638,16 +647,21 @@ static __always_inline __u32 vg_fs_build(struct vg_record *rec, struct vg_fs_pla
 		fd = p->dirfd;
 	struct file *file = vg_fd_file(task, fd);
 
-	if (check_approvers && !vg_fs_approved(rec, pos, ev, p, file)) {
-		*rejected = true;
-		return 0;
+	if (check_approvers) {
+		if (!vg_fs_approved(rec, pos, ev, p, file)) {
+			*rejected = true;
+			return 0;
+		}
+		if (vg_has_approvers(p->type))
+			flags |= VG_FS_TARGETED;
 	}
 
 	vg_put_file(rec, &pos, file, &ev->file);
 	if (!file && p->has_path && vg_lookup_at_entry(p->type))
 		vg_put_looked_up(rec, &pos, p->dirfd, &ev->path,
 				 flags & (VG_FS_PATH_CUT | VG_FS_PATH_FAULT),
-				 vg_follows_last(p->type, p->at_flags, p->op_flags), &ev->file);
+				 vg_follows_last(p->type, p->at_flags, p->op_flags),
+				 flags & VG_FS_TARGETED, &ev->file);
 	if (p->has_path && ev->path.len > 0 && !vg_is_absolute(rec, &ev->path))
 		flags |= vg_put_base_dir(rec, &pos, task, p->dirfd, &ev->dir, VG_FS_HAS_DIR,
 					 VG_FS_DIR_TRUNCATED, VG_FS_DIR_UNRESOLVED);
@@ -720,10 +734,12 @@ static __always_inline void vg_fs_finish(struct vg_record *rec, __u32 pos, long 
 	else if (!ev->file.flags && (ev->flags & VG_FS_HAS_PATH) && vg_lookup_at_exit(type, ret))
 		vg_put_looked_up(rec, &pos, ev->dirfd, &ev->path,
 				 ev->flags & (VG_FS_PATH_CUT | VG_FS_PATH_FAULT),
-				 vg_follows_last(type, ev->at_flags, ev->op_flags), &ev->file);
+				 vg_follows_last(type, ev->at_flags, ev->op_flags),
+				 ev->flags & VG_FS_TARGETED, &ev->file);
 	if (ret >= 0 && (ev->flags & VG_FS_HAS_PATH2))
 		vg_put_looked_up(rec, &pos, ev->dirfd2, &ev->path2,
-				 ev->flags & (VG_FS_PATH2_CUT | VG_FS_PATH2_FAULT), false, &ev->file2);
+				 ev->flags & (VG_FS_PATH2_CUT | VG_FS_PATH2_FAULT), false,
+				 ev->flags & VG_FS_TARGETED, &ev->file2);
 	ev->len = pos;
 	vg_submit_record(type, rec, pos);
 }

@@ -177,6 +177,8 @@ struct vg_exit_event {
 #define VG_FS_AT_EXIT (1U << 15)       /* open recorded at exit (approved by the opened
 					* file's name, not by the path given): the path
 					* string was read after the syscall ran */
+#define VG_FS_TARGETED (1U << 16)      /* passed approvers of its type (a rule names it):
+					* dcache lookups may walk further (kernel only) */
 
 /* One file-activity syscall. `file` is the exact kernel object when there is one: the fd's
  * file for f* variants and AT_EMPTY_PATH (captured at syscall entry, before the change), the

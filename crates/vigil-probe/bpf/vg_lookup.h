@@ -9,7 +9,9 @@
  *
  * It fails, and the caller has no kernel object, when a name is not in the dcache (never
  * looked up, or evicted), is a negative dentry (does not exist), a symlink's target is not in
- * memory, or the step budget runs out (a directory with very many cached children). It reads
+ * memory, or the walk passes VG_LOOKUP_CHILDREN cached children (a name far down a large
+ * directory: the dcache hash table, which would find it at once, is not reachable from BPF
+ * here, so each directory is a list). It reads
  * without locks: a name renamed or removed in the same directory while the walk runs can be
  * missed, never invented (only hashed dentries with the exact name match).
  */
@@ -18,6 +20,12 @@
 #include "vg_file.h"
 
 #define VG_LOOKUP_STEPS 8192   /* path bytes + children + mounts visited per lookup */
+/* Cached children compared per lookup (~30 ns each), which bounds its cost in large
+ * directories (children are listed newest first; past the budget the lookup gives up):
+ * small for events no approver selected (every unlink of a host), large for events that
+ * passed approvers (a rule names the file: worth up to ~60 us). */
+#define VG_LOOKUP_CHILDREN 128
+#define VG_LOOKUP_CHILDREN_TARGETED 2048
 #define VG_LOOKUP_MAX_LINKS 8  /* symlinks followed per lookup */
 #define VG_LOOKUP_REGION 8192  /* one rewritten path: link target + rest, each < VG_STR_MAX */
 /* Record bytes a lookup uses from its scratch offset: a name buffer + two path regions. */
@@ -54,6 +62,8 @@ struct vg_lookup {
 	__u32 scratch;
 	__u32 state;
 	__u32 links;
+	__u32 children;             /* VG_LK_CHILD steps so far */
+	__u32 max_children;
 	bool follow_last;
 	bool mismatch;              /* set by vg_lookup_cmp_step */
 };
@@ -201,8 +211,8 @@ static long vg_lookup_step(__u64 index, void *data)
 	case VG_LK_CHILD: {
 		struct hlist_node *node = w->child;
 
-		if (!node)
-			break; /* not cached */
+		if (!node || ++w->children > w->max_children)
+			break; /* not cached, or too far down a large directory */
 		struct dentry *child = (struct dentry *)((void *)node -
 					bpf_core_field_offset(struct dentry, d_sib));
 
@@ -273,6 +283,7 @@ struct vg_lookup_args {
 	__u32 path_len;
 	__s32 dirfd;        /* base of a relative path; AT_FDCWD for the cwd */
 	bool follow_last;   /* follow a symlink in the last name */
+	bool targeted;      /* the event passed approvers: VG_LOOKUP_CHILDREN_TARGETED */
 	struct path found;  /* set when the lookup succeeds */
 };
 
@@ -295,6 +306,7 @@ __noinline int vg_lookup_path(struct vg_record *rec, struct vg_lookup_args *a)
 		.end = path_at + path_len,
 		.scratch = scratch,
 		.follow_last = a->follow_last,
+		.max_children = a->targeted ? VG_LOOKUP_CHILDREN_TARGETED : VG_LOOKUP_CHILDREN,
 	};
 
 	if (!fs || path_len == 0 || path_len >= VG_STR_MAX ||

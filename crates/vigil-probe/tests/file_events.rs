@@ -680,7 +680,7 @@ fn namespace_changes_report_both_paths() {
     std::fs::create_dir(&b).expect("mkdir");
     std::fs::write(a.join("orig"), b"x").expect("write");
     let orig_ino = std::fs::metadata(a.join("orig")).expect("stat").ino();
-    let (mut d_ino, mut d_mode) = (0, 0);
+    let (d_ino, d_mode);
     let me = tid();
     // SAFETY: syscalls on valid paths.
     unsafe {
