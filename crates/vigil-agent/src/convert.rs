@@ -118,8 +118,9 @@ fn path_text(arg: &vigil_probe::PathArg) -> String {
     text(&arg.absolute().unwrap_or_else(|| arg.path.clone()))
 }
 
-/// The file a path argument names: exact from the kernel's `struct file` when the probe had
-/// one, else looked up by path in user space (best effort: the file may be gone or changed).
+/// The file a path argument names: exact from the kernel object when the probe had one (an fd's
+/// file, or the dentry it found in the dentry cache), else looked up by path in user space
+/// (best effort: the file may be gone or changed).
 fn file_from(info: Option<&FileInfo>, arg: Option<&vigil_probe::PathArg>, mounts: &MountTable) -> File {
     if let Some(info) = info {
         return file(info);

@@ -20,8 +20,12 @@
  *
  * Approvers: an open rejected at entry (by the basename of the path given) is checked again
  * at exit against the name of the file actually opened, so a symlink to an approved name is
- * still reported. Other path-based types cannot be checked against the final object
- * (no dentry in a syscall tracepoint): their approvers see the basename of the path given.
+ * still reported. Other path-based types are checked before their target is looked up:
+ * their approvers see the basename of the path given.
+ *
+ * Targets without an fd are looked up in the dentry cache (vg_lookup.h): at entry when they
+ * exist before the syscall, at exit for what it creates (mkdir, link/rename destination) and
+ * when the entry lookup missed.
  */
 #include "vg_task.h"
 #include "vg_lookup.h"
