@@ -31,15 +31,7 @@ fn phase(probe: &mut Probe, label: &str) {
 }
 
 fn main() {
-    let mut probe = match Probe::load(&ProbeConfig::default()) {
-        Ok(probe) => probe,
-        Err(e) => {
-            println!("skipped: {e}");
-            return;
-        }
-    };
-    let Some(_stats_guard) = common::enable_run_time_stats() else {
-        println!("skipped: BPF_ENABLE_STATS failed");
+    let Some((mut probe, _stats_guard)) = common::load_with_stats(&ProbeConfig::default()) else {
         return;
     };
     println!("{EXECS} x fork+exec+exit of /bin/true from sh:");

@@ -96,15 +96,7 @@ fn main() {
         ring_buffer_size: 64 << 20,
         ..ProbeConfig::default()
     };
-    let mut probe = match Probe::load(&config) {
-        Ok(probe) => probe,
-        Err(e) => {
-            println!("skipped: {e}");
-            return;
-        }
-    };
-    let Some(_stats_guard) = common::enable_run_time_stats() else {
-        println!("skipped: BPF_ENABLE_STATS failed");
+    let Some((mut probe, _stats_guard)) = common::load_with_stats(&config) else {
         return;
     };
     let root = std::env::temp_dir().join(format!("vigil-path-lookup-{}", std::process::id()));

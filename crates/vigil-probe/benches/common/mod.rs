@@ -19,6 +19,23 @@ pub fn enable_run_time_stats() -> Option<File> {
     (fd >= 0).then(|| unsafe { File::from_raw_fd(fd) })
 }
 
+/// Loads the probe with run-time statistics on (keep the returned file while measuring);
+/// prints "skipped: <reason>" and returns `None` without privileges or statistics.
+pub fn load_with_stats(config: &vigil_probe::ProbeConfig) -> Option<(vigil_probe::Probe, File)> {
+    let probe = match vigil_probe::Probe::load(config) {
+        Ok(probe) => probe,
+        Err(e) => {
+            println!("skipped: {e}");
+            return None;
+        }
+    };
+    let Some(stats) = enable_run_time_stats() else {
+        println!("skipped: BPF_ENABLE_STATS failed");
+        return None;
+    };
+    Some((probe, stats))
+}
+
 /// A snapshot: per program name, (run_cnt, run_time_ns, id) of the newest loaded program.
 pub type ProgStats = BTreeMap<String, (u64, u64, u32)>;
 
