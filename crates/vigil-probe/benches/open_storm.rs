@@ -43,13 +43,17 @@ fn storm_with_probe(probe: &mut Probe, path: &CString) -> (Duration, u64) {
     let storm_path = path.clone();
     let target = path.as_bytes();
     let mut received = 0u64;
-    let elapsed = common::run_while_draining(probe, move || open_storm(&storm_path), |e| {
-        if let RawEvent::Open(o) = e {
-            if o.call.path.as_ref().is_some_and(|p| p.path == target) {
-                received += 1;
+    let elapsed = common::run_while_draining(
+        probe,
+        move || open_storm(&storm_path),
+        |e| {
+            if let RawEvent::Open(o) = e {
+                if o.call.path.as_ref().is_some_and(|p| p.path == target) {
+                    received += 1;
+                }
             }
-        }
-    });
+        },
+    );
     (elapsed, received)
 }
 

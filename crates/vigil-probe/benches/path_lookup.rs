@@ -46,7 +46,9 @@ fn measure(probe: &mut Probe, calls: impl FnOnce() + Send + 'static) -> (u64, u6
             with_file += u64::from(call.file.is_some());
         }
     });
-    let enter = common::runs_since(&before, &SYSCALL_PROGS).get("vg_sys_enter").map_or(0, |r| r.1);
+    let enter = common::runs_since(&before, &SYSCALL_PROGS)
+        .get("vg_sys_enter")
+        .map_or(0, |r| r.1);
     (enter, with_file, events)
 }
 
@@ -102,7 +104,9 @@ fn main() {
     let root = std::env::temp_dir().join(format!("vigil-path-lookup-{}", std::process::id()));
     std::fs::create_dir_all(&root).expect("root");
 
-    println!("{CHMODS} x chmod by path vs fchmod, vg_sys_enter cost (includes building the record):");
+    println!(
+        "{CHMODS} x chmod by path vs fchmod, vg_sys_enter cost (includes building the record):"
+    );
     for (name, siblings) in [("few", 10), ("300", 300), ("5k", 5_000)] {
         let target = directory(&root, name, siblings);
         let (fd_ns, _, _) = measure(&mut probe, fchmods(&target));
@@ -137,12 +141,16 @@ fn main() {
     let storm_root = root.clone();
     let before = common::prog_stats(&SYSCALL_PROGS);
     let (mut found, mut events) = (0u64, 0u64);
-    let loaded = common::run_while_draining(&mut probe, move || unlink_storm(&storm_root, "unlink-probe"), |e| {
-        if let RawEvent::Unlink(u) = e {
-            events += 1;
-            found += u64::from(u.call.file.is_some());
-        }
-    });
+    let loaded = common::run_while_draining(
+        &mut probe,
+        move || unlink_storm(&storm_root, "unlink-probe"),
+        |e| {
+            if let RawEvent::Unlink(u) = e {
+                events += 1;
+                found += u64::from(u.call.file.is_some());
+            }
+        },
+    );
     let cost = common::cost_since(&before, &SYSCALL_PROGS);
     println!("{UNLINKS} x unlink of a directory's files, oldest first:");
     println!(

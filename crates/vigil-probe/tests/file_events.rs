@@ -562,7 +562,10 @@ fn attribute_changes_report_values_and_fd_files() {
         let target = if *p == "/lnk" { &link } else { &file };
         let f = call_of(get(*s, p)).file.as_ref();
         assert_eq!(f.map(|f| f.inode), Some(inode_of(target)), "{s:?} {p}");
-        assert_eq!(f.map(|f| f.path.as_slice()), Some(target.as_os_str().as_bytes()));
+        assert_eq!(
+            f.map(|f| f.path.as_slice()),
+            Some(target.as_os_str().as_bytes())
+        );
     }
     let RawEvent::Chown(e) = get(Syscall::Chown, "/f") else {
         panic!()
@@ -724,8 +727,15 @@ fn namespace_changes_report_both_paths() {
     let ino = |f: &Option<vigil_probe::FileInfo>| f.as_ref().map(|f| f.inode);
     let path = |f: &Option<vigil_probe::FileInfo>| f.as_ref().map(|f| f.path.clone());
     assert_eq!(ino(&l.call.file), Some(orig_ino), "link source");
-    assert_eq!(ino(&l.destination_file), Some(orig_ino), "the new name, same inode");
-    assert_eq!(path(&l.destination_file), Some(a.join("hard").as_os_str().as_bytes().to_vec()));
+    assert_eq!(
+        ino(&l.destination_file),
+        Some(orig_ino),
+        "the new name, same inode"
+    );
+    assert_eq!(
+        path(&l.destination_file),
+        Some(a.join("hard").as_os_str().as_bytes().to_vec())
+    );
     assert_eq!(
         std::fs::metadata(a.join("hard")).expect("stat").nlink(),
         1,
@@ -739,10 +749,24 @@ fn namespace_changes_report_both_paths() {
         a.join("orig").as_os_str().as_bytes()
     );
     assert_eq!(r.destination.path, b.join("moved").as_os_str().as_bytes());
-    assert_eq!(ino(&r.call.file), Some(orig_ino), "rename source, found at entry");
-    assert_eq!(path(&r.call.file), Some(a.join("orig").as_os_str().as_bytes().to_vec()));
-    assert_eq!(ino(&r.destination_file), Some(orig_ino), "moved across directories");
-    assert_eq!(path(&r.destination_file), Some(b.join("moved").as_os_str().as_bytes().to_vec()));
+    assert_eq!(
+        ino(&r.call.file),
+        Some(orig_ino),
+        "rename source, found at entry"
+    );
+    assert_eq!(
+        path(&r.call.file),
+        Some(a.join("orig").as_os_str().as_bytes().to_vec())
+    );
+    assert_eq!(
+        ino(&r.destination_file),
+        Some(orig_ino),
+        "moved across directories"
+    );
+    assert_eq!(
+        path(&r.destination_file),
+        Some(b.join("moved").as_os_str().as_bytes().to_vec())
+    );
     let RawEvent::Rename(r) = find(&events, Syscall::Renameat2, b"/moved").expect("renameat2")
     else {
         panic!()
@@ -755,19 +779,34 @@ fn namespace_changes_report_both_paths() {
         panic!()
     };
     assert_eq!(m.mode, 0o751);
-    assert_eq!(ino(&m.call.file), Some(d_ino), "the new directory, found at exit");
+    assert_eq!(
+        ino(&m.call.file),
+        Some(d_ino),
+        "the new directory, found at exit"
+    );
     assert_eq!(m.call.file.as_ref().map(|f| f.mode), Some(d_mode));
     let RawEvent::Rmdir(r) = find(&events, Syscall::Rmdir, b"/d").expect("rmdir") else {
         panic!()
     };
     assert_eq!((r.flags, r.call.retval), (0, 0));
-    assert_eq!(ino(&r.call.file), Some(d_ino), "rmdir target, found at entry");
+    assert_eq!(
+        ino(&r.call.file),
+        Some(d_ino),
+        "rmdir target, found at entry"
+    );
     let Some(RawEvent::Unlink(u)) = find(&events, Syscall::Unlink, b"/moved") else {
         panic!("unlink")
     };
     assert_eq!(u.call.retval, 0);
-    assert_eq!(ino(&u.call.file), Some(orig_ino), "unlink target, found at entry");
-    assert_eq!(path(&u.call.file), Some(b.join("moved").as_os_str().as_bytes().to_vec()));
+    assert_eq!(
+        ino(&u.call.file),
+        Some(orig_ino),
+        "unlink target, found at entry"
+    );
+    assert_eq!(
+        path(&u.call.file),
+        Some(b.join("moved").as_os_str().as_bytes().to_vec())
+    );
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 
@@ -787,13 +826,24 @@ fn path_lookups_follow_dots_symlinks_dirfds_and_mounts() {
     std::os::unix::fs::symlink(real.join("t2"), dir.join("abs")).expect("absolute symlink");
     // SAFETY: valid NUL-terminated strings.
     let rc = unsafe {
-        libc::mount(c"tmpfs".as_ptr(), c(&mnt).as_ptr(), c"tmpfs".as_ptr(), 0, std::ptr::null())
+        libc::mount(
+            c"tmpfs".as_ptr(),
+            c(&mnt).as_ptr(),
+            c"tmpfs".as_ptr(),
+            0,
+            std::ptr::null(),
+        )
     };
     assert_eq!(rc, 0, "mount tmpfs: {}", std::io::Error::last_os_error());
     std::fs::write(mnt.join("inner"), b"i").expect("write");
     let inner = common::file_facts(&mnt.join("inner"));
-    let abs_link_ino = std::fs::symlink_metadata(dir.join("abs")).expect("lstat").ino();
-    assert!(std::fs::metadata(dir.join("absent")).is_err(), "a negative dentry now");
+    let abs_link_ino = std::fs::symlink_metadata(dir.join("abs"))
+        .expect("lstat")
+        .ino();
+    assert!(
+        std::fs::metadata(dir.join("absent")).is_err(),
+        "a negative dentry now"
+    );
     let real_fd = std::fs::File::open(&real).expect("open dir");
     let me = tid();
     let paths = [
@@ -809,7 +859,10 @@ fn path_lookups_follow_dots_symlinks_dirfds_and_mounts() {
         for p in &paths[..4] {
             assert_eq!(libc::chmod(c(p).as_ptr(), 0o640), 0, "{}", p.display());
         }
-        assert!(libc::chmod(c(&paths[4]).as_ptr(), 0o640) < 0, "trailing slash on a file");
+        assert!(
+            libc::chmod(c(&paths[4]).as_ptr(), 0o640) < 0,
+            "trailing slash on a file"
+        );
         assert!(libc::chmod(c(&paths[5]).as_ptr(), 0o640) < 0);
         assert_eq!(libc::lchown(c(&dir.join("abs")).as_ptr(), 0, 0), 0);
         let real_fd = std::os::fd::AsRawFd::as_raw_fd(&real_fd);
@@ -829,7 +882,12 @@ fn path_lookups_follow_dots_symlinks_dirfds_and_mounts() {
         let f = f.unwrap_or_else(|| panic!("no file for {}", target.display()));
         let facts = common::file_facts(target);
         assert_eq!(f.path, target.as_os_str().as_bytes());
-        assert_eq!((f.inode, f.mount_id), (facts.ino, facts.mount_id), "{}", target.display());
+        assert_eq!(
+            (f.inode, f.mount_id),
+            (facts.ino, facts.mount_id),
+            "{}",
+            target.display()
+        );
         assert_eq!(String::from_utf8_lossy(&f.fs_type), facts.fs_type);
     };
     named(file_of(Syscall::Chmod, b"via/t1"), &real.join("t1"));
@@ -840,12 +898,25 @@ fn path_lookups_follow_dots_symlinks_dirfds_and_mounts() {
     assert_eq!(f.path, mnt.join("inner").as_os_str().as_bytes());
     named(file_of(Syscall::Fchmodat, b"t4"), &real.join("t4"));
     let lchown = file_of(Syscall::Lchown, b"/abs").expect("the symlink itself");
-    assert_eq!((lchown.inode, lchown.mode & libc::S_IFMT), (abs_link_ino, libc::S_IFLNK));
+    assert_eq!(
+        (lchown.inode, lchown.mode & libc::S_IFMT),
+        (abs_link_ino, libc::S_IFLNK)
+    );
     let slash = file_of(Syscall::Chmod, &suffix(&paths[4])).expect("../ out of the mount");
-    assert_eq!(slash.inode, std::fs::metadata(real.join("t1")).expect("stat").ino());
-    assert_eq!(file_of(Syscall::Chmod, b"/absent"), None, "negative dentry: no file");
+    assert_eq!(
+        slash.inode,
+        std::fs::metadata(real.join("t1")).expect("stat").ino()
+    );
+    assert_eq!(
+        file_of(Syscall::Chmod, b"/absent"),
+        None,
+        "negative dentry: no file"
+    );
     let unlinked = file_of(Syscall::Unlink, b"/inner").expect("unlink target");
-    assert_eq!((unlinked.inode, unlinked.mount_id), (inner.ino, inner.mount_id));
+    assert_eq!(
+        (unlinked.inode, unlinked.mount_id),
+        (inner.ino, inner.mount_id)
+    );
     assert_eq!(String::from_utf8_lossy(&unlinked.fs_type), "tmpfs");
     drop(real_fd);
     // SAFETY: unmounting what this test mounted.

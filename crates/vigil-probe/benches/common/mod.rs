@@ -64,7 +64,10 @@ pub fn runs_since(before: &ProgStats, names: &[&str]) -> BTreeMap<String, (u64, 
                 .filter(|(_, _, id0)| *id0 == id)
                 .map_or((0, 0), |(c, n, _)| (*c, *n));
             let runs = cnt.saturating_sub(cnt0);
-            (name, (runs, ns.saturating_sub(ns0).checked_div(runs).unwrap_or(0)))
+            (
+                name,
+                (runs, ns.saturating_sub(ns0).checked_div(runs).unwrap_or(0)),
+            )
         })
         .collect()
 }
@@ -97,8 +100,14 @@ pub fn run_while_draining<T: Send + 'static>(
         out
     });
     while !done.load(Ordering::Acquire) {
-        probe.poll(Duration::from_millis(20), &mut on_event).expect("poll");
+        probe
+            .poll(Duration::from_millis(20), &mut on_event)
+            .expect("poll");
     }
-    while probe.poll(Duration::from_millis(50), &mut on_event).expect("poll") > 0 {}
+    while probe
+        .poll(Duration::from_millis(50), &mut on_event)
+        .expect("poll")
+        > 0
+    {}
     worker.join().expect("worker thread")
 }
