@@ -232,8 +232,8 @@ pub struct RenameEvent {
     /// `call.path`: the old name.
     pub call: FileSyscall,
     pub destination: PathArg,
-    /// The file at the new name after a successful rename (the moved file; with
-    /// RENAME_EXCHANGE the other one), when the dcache knew it.
+    /// The file at the new name after a successful rename (the moved file, also with
+    /// RENAME_EXCHANGE), when the dcache knew it.
     pub destination_file: Option<FileInfo>,
     /// renameat2 flags (RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT).
     pub flags: u32,
