@@ -3,7 +3,8 @@
 //! chmod(2) by path against fchmod(2) (the fd variant needs no lookup) in a directory with a
 //! few names and in directories with thousands of cached names, the target created first (a
 //! directory lists its children newest first, so the walk passes every sibling), without and
-//! with approvers naming the target (which raise the walk's budget); then an
+//! with approvers naming the target (which raise the walk's budget) or another file (a
+//! rejected chmod still looks up the name its path resolves to); then an
 //! `rm -r`-like storm of unlinks, timed with and without the probe. Needs root; prints
 //! "skipped" otherwise. Run: `cargo bench -p vigil-probe --bench path_lookup`.
 
@@ -134,6 +135,27 @@ fn main() {
             "  {name:>6} siblings, chmod approvers naming the target: chmod {path_ns:>7} ns/run; {found}/{events} with the kernel file"
         );
     }
+
+    // No rule names the file: rejected by its given name, chmod (which follows a symlink in
+    // the last name) still looks up the name its path resolves to; fchmod has its file.
+    probe
+        .set_approvers(
+            EventType::Chmod,
+            &Approvers {
+                basenames: vec![b"another-name".to_vec()],
+                open_flags_mask: None,
+            },
+        )
+        .expect("approvers");
+    let target = root.join("few").join("target");
+    let (fd_ns, _, fd_events) = measure(&mut probe, fchmods(&target));
+    let (path_ns, _, events) = measure(&mut probe, chmods(cpath(&target)));
+    println!(
+        "      10 siblings, chmod approvers naming another file: fchmod {fd_ns:>6} ns/run, chmod {path_ns:>7} ns/run (second look ≈ {} ns); {} events (0 expected)",
+        path_ns.saturating_sub(fd_ns),
+        fd_events + events
+    );
+    probe.clear_approvers(EventType::Chmod).expect("clear");
 
     probe.set_enabled(EventTypes::empty()).expect("disable");
     let bare = unlink_storm(&root, "unlink-bare");

@@ -18,10 +18,11 @@
  * that the copy stays small). At exit the record is completed (retval, timestamp, and for a
  * successful open the file behind the returned fd) and output.
  *
- * Approvers: an open rejected at entry (by the basename of the path given) is checked again
- * at exit against the name of the file actually opened, so a symlink to an approved name is
- * still reported. Other path-based types are checked before their target is looked up:
- * their approvers see the basename of the path given.
+ * Approvers first judge the basename of the path given. When the syscall follows a symlink
+ * in the last name, a rejected path gets a second look at the name it resolves to, so a
+ * symlink to an approved name is still reported: an open at exit (the file behind the
+ * returned fd, or for a reported failure a dcache lookup), the other types by a lookup at
+ * entry (a lookup that misses approves there).
  *
  * Targets without an fd are looked up in the dentry cache (vg_lookup.h): at entry when they
  * exist before the syscall, at exit for what it creates (mkdir, link/rename destination) and
@@ -605,6 +606,47 @@ static __always_inline void vg_put_looked_up(struct vg_record *rec, __u32 *pos, 
 		vg_put_dentry(rec, pos, args.found.dentry, args.found.mnt, out);
 }
 
+/* Does a rejection by the given basename get a second look at the name the path resolves
+ * to? Only when that name can differ: no fd, and the syscall follows a symlink in the last
+ * name. An open rejected at entry is looked at again at exit, where the fd or the failed
+ * syscall's warm dcache tells. */
+static __always_inline bool vg_rechecks_resolved_name(struct vg_fs_plan *p, struct file *file,
+						      __u32 flags)
+{
+	return !file && p->has_path && (p->type != VG_EVENT_OPEN || (flags & VG_FS_AT_EXIT)) &&
+	       vg_follows_last(p->type, p->at_flags, p->op_flags);
+}
+
+/* The second look: the name of the file the path resolves to in the dcache decides. When
+ * it approves, the found file fills ev->file (`*found` set). When the lookup fails, the
+ * name is unknown and approves at entry (approvers must never hide an event a rule could
+ * match); at exit the syscall has just walked the path, so a miss means no such file (a
+ * negative dentry) or a walk past its budget, and the rejection stands. */
+static __always_inline bool vg_resolved_name_approved(struct vg_record *rec, __u32 *pos,
+						      struct vg_fs_event *ev,
+						      struct vg_fs_plan *p, __u32 flags,
+						      bool *found)
+{
+	bool at_exit = flags & VG_FS_AT_EXIT;
+	struct vg_lookup_args args = {
+		.scratch = *pos,
+		.path_at = ev->path.offset,
+		.path_len = ev->path.len,
+		.dirfd = p->dirfd,
+		.follow_last = true,
+	};
+
+	if (flags & (VG_FS_PATH_CUT | VG_FS_PATH_FAULT))
+		return !at_exit;
+	if (!vg_lookup_path(rec, &args))
+		return !at_exit;
+	if (!vg_dentry_name_approved(rec, p->type, *pos, args.found.dentry))
+		return false;
+	vg_put_dentry(rec, pos, args.found.dentry, args.found.mnt, &ev->file);
+	*found = true;
+	return true;
+}
+
 /* Is the target looked up at entry? Yes when it exists before the syscall and the syscall
  * has no fd for it; open (the returned fd, or a lookup at exit) and mkdir (exit) wait. */
 static __always_inline bool vg_lookup_at_entry(__u32 type)
@@ -650,9 +692,12 @@ static __always_inline __u32 vg_fs_build(struct vg_record *rec, struct vg_fs_pla
 	    !(flags & VG_FS_PATH_FAULT))
 		fd = p->dirfd;
 	struct file *file = vg_fd_file(task, fd);
+	bool looked_up = false;
 
 	if (check_approvers) {
-		if (!vg_fs_approved(rec, pos, ev, p, file)) {
+		if (!vg_fs_approved(rec, pos, ev, p, file) &&
+		    !(vg_rechecks_resolved_name(p, file, flags) &&
+		      vg_resolved_name_approved(rec, &pos, ev, p, flags, &looked_up))) {
 			*rejected = true;
 			return 0;
 		}
@@ -661,7 +706,7 @@ static __always_inline __u32 vg_fs_build(struct vg_record *rec, struct vg_fs_pla
 	}
 
 	vg_put_file(rec, &pos, file, &ev->file);
-	if (!file && p->has_path && vg_lookup_at_entry(p->type))
+	if (!file && !looked_up && p->has_path && vg_lookup_at_entry(p->type))
 		vg_put_looked_up(rec, &pos, p->dirfd, &ev->path,
 				 flags & (VG_FS_PATH_CUT | VG_FS_PATH_FAULT),
 				 vg_follows_last(p->type, p->at_flags, p->op_flags),
@@ -776,7 +821,8 @@ int BPF_PROG(vg_sys_enter, struct pt_regs *regs, long id)
 }
 
 /* Exit of an open with nothing pending: rejected at entry (or not monitored). With name
- * approvers, the name of the file actually opened decides. */
+ * approvers, the name of the file actually opened decides; for a failed open that is
+ * reported, the name its path resolves to. */
 static __always_inline void vg_open_exit_unpended(struct pt_regs *regs, long nr, long ret)
 {
 	struct vg_fs_plan plan = {};
@@ -791,15 +837,20 @@ static __always_inline void vg_open_exit_unpended(struct pt_regs *regs, long nr,
 	if (!cfg || !cfg->flags)
 		return; /* not rejected: the entry was lost, and counted, at entry */
 	struct file *file = ret >= 0 ? vg_fd_file(task, ret) : NULL;
-	struct vg_record *rec = file && (cfg->flags & VG_APPROVE_BY_NAME) ?
-					vg_scratch_record(type) : NULL;
-	if (!rec || !vg_dentry_name_approved(rec, type, 0, BPF_CORE_READ(file, f_path.dentry))) {
+	bool named = (cfg->flags & VG_APPROVE_BY_NAME) && (file || (ret < 0 && vg_error_reported(ret)));
+	struct vg_record *rec = named ? vg_scratch_record(type) : NULL;
+	if (!rec ||
+	    (file && !vg_dentry_name_approved(rec, type, 0, BPF_CORE_READ(file, f_path.dentry)))) {
 		vg_count_filtered(type, false);
 		return;
 	}
 	vg_fs_plan_read_user(&plan);
 	bool rejected = false;
-	__u32 len = vg_fs_build(rec, &plan, task, VG_FS_AT_EXIT, false, &rejected);
+	__u32 len = vg_fs_build(rec, &plan, task, VG_FS_AT_EXIT, !file, &rejected);
+	if (rejected) {
+		vg_count_filtered(type, false);
+		return;
+	}
 	vg_fs_finish(rec, len, ret, task);
 }
 

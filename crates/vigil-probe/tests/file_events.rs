@@ -1070,6 +1070,15 @@ fn approvers_filter_in_kernel_and_count() {
             },
         )
         .expect("unlink approvers");
+    probe
+        .set_approvers(
+            EventType::Chown,
+            &Approvers {
+                basenames: vec![b"approved-name".to_vec()],
+                open_flags_mask: None,
+            },
+        )
+        .expect("chown approvers");
     let before = probe.filter_counts().expect("counts");
     let me = tid();
     let (ac, oc, alias) = (c(&approved), c(&other), c(&dir.join("alias")));
@@ -1080,6 +1089,13 @@ fn approvers_filter_in_kernel_and_count() {
         }
         libc::close(sys_open(oc.as_ptr(), libc::O_WRONLY | libc::O_TRUNC, 0));
         libc::close(sys_open(alias.as_ptr(), libc::O_RDONLY, 0));
+        // Failed opens (ENOTDIR, reported with FileErrors::All): only the one whose path
+        // resolves to the approved name leaves the kernel.
+        assert!(sys_open(alias.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY, 0) < 0);
+        assert!(sys_open(oc.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY, 0) < 0);
+        assert_eq!(libc::chown(alias.as_ptr(), u32::MAX, u32::MAX), 0);
+        assert_eq!(libc::lchown(alias.as_ptr(), u32::MAX, u32::MAX), 0);
+        assert_eq!(libc::chown(oc.as_ptr(), u32::MAX, u32::MAX), 0);
         assert!(libc::unlink(c(&dir.join("nope")).as_ptr()) < 0);
         libc::close(sys_open(ac.as_ptr(), libc::O_RDONLY, 0));
     }
@@ -1114,6 +1130,25 @@ fn approvers_filter_in_kernel_and_count() {
         .expect("a symlink to an approved name is reported");
     assert!(via_alias.recorded_at_exit);
     assert_file_is(via_alias.call.file.as_ref().expect("file"), &approved);
+    let failed: Vec<_> = opens.iter().filter(|o| o.call.retval < 0).collect();
+    assert_eq!(failed.len(), 1, "failed opens reported: {failed:?}");
+    assert!(path_arg(&failed[0].call).path.ends_with(b"/alias"));
+    assert_file_is(failed[0].call.file.as_ref().expect("file"), &approved);
+    let chowns: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            RawEvent::Chown(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        chowns.len(),
+        1,
+        "chown through the symlink only: {chowns:?}"
+    );
+    assert_eq!(chowns[0].call.syscall, Syscall::Chown);
+    assert!(path_arg(&chowns[0].call).path.ends_with(b"/alias"));
+    assert_file_is(chowns[0].call.file.as_ref().expect("file"), &approved);
     assert!(
         !events.iter().any(|e| matches!(e, RawEvent::Unlink(_))),
         "unlink of nope"
@@ -1122,6 +1157,7 @@ fn approvers_filter_in_kernel_and_count() {
     let delta = |t| after.of(t).approvers - before.of(t).approvers;
     assert!(delta(EventType::Open) >= 20, "{before:?} -> {after:?}");
     assert!(delta(EventType::Unlink) >= 1, "{before:?} -> {after:?}");
+    assert!(delta(EventType::Chown) >= 2, "{before:?} -> {after:?}");
 
     probe.clear_approvers(EventType::Open).expect("clear");
     // SAFETY: valid path.
