@@ -23,7 +23,11 @@ impl RecordSink for Discard {
 
 fn storm_command(n: usize) -> Command {
     let mut c = Command::new("/bin/sh");
-    c.arg("-c").arg(format!("i=0; while [ $i -lt {n} ]; do /bin/true; i=$((i+1)); done")).stdout(Stdio::null());
+    c.arg("-c")
+        .arg(format!(
+            "i=0; while [ $i -lt {n} ]; do /bin/true; i=$((i+1)); done"
+        ))
+        .stdout(Stdio::null());
     c
 }
 
@@ -54,20 +58,42 @@ fn with_agent(n: usize, config: AgentConfig) -> (Duration, u64, u64) {
 }
 
 fn main() {
-    let n: usize = std::env::var("VIGIL_STORM_N").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let n: usize = std::env::var("VIGIL_STORM_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
     let dir = std::env::temp_dir().join(format!("vigil-storm-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let match_all = dir.join("all.policy");
-    std::fs::write(&match_all, "version: 1.0.0\nrules:\n  - id: every_exec\n    expression: exec.file.name != \"\"\n").expect("policy");
+    std::fs::write(
+        &match_all,
+        "version: 1.0.0\nrules:\n  - id: every_exec\n    expression: exec.file.name != \"\"\n",
+    )
+    .expect("policy");
 
     let b1 = baseline(n);
     let (default_t, default_events, default_records) = with_agent(n, AgentConfig::default());
-    let (all_t, all_events, all_records) =
-        with_agent(n, AgentConfig { default_policy: false, policies: vec![match_all], rate_limit: vigil_agent::rate_limiter::RateLimit { per_second: 1e12, burst: u32::MAX }, ..AgentConfig::default() });
+    let (all_t, all_events, all_records) = with_agent(
+        n,
+        AgentConfig {
+            default_policy: false,
+            policies: vec![match_all],
+            rate_limit: vigil_agent::rate_limiter::RateLimit {
+                per_second: 1e12,
+                burst: u32::MAX,
+            },
+            ..AgentConfig::default()
+        },
+    );
     let b2 = baseline(n);
     let base = (b1 + b2) / 2;
     println!("exec storm: {n} × fork+exec /bin/true from sh");
-    println!("  without vigil          : {:.3} s ({:.3} s / {:.3} s)", base.as_secs_f64(), b1.as_secs_f64(), b2.as_secs_f64());
+    println!(
+        "  without vigil          : {:.3} s ({:.3} s / {:.3} s)",
+        base.as_secs_f64(),
+        b1.as_secs_f64(),
+        b2.as_secs_f64()
+    );
     println!(
         "  vigil, default policy  : {:.3} s  ratio {:.2}  ({default_events} kernel events, {default_records} records)",
         default_t.as_secs_f64(),

@@ -9,7 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use vigil_model::record::DEFAULT_SERVICE;
-use vigil_probe::{BootClock, DropCounts, EventTypes, FileErrors, FilterCounts, Probe, ProbeConfig, ProbeError, RawEvent};
+use vigil_probe::{
+    BootClock, DropCounts, EventTypes, FileErrors, FilterCounts, Probe, ProbeConfig, ProbeError,
+    RawEvent,
+};
 
 use crate::pipeline::{unix_now_ns, AgentStats, Pipeline};
 use vigil_resolvers::mountinfo::MountTable;
@@ -17,7 +20,9 @@ use vigil_resolvers::{CacheLimits, Resolvers};
 use vigil_secl::policy::{load_policies, parse_policy, Policy, PolicyFileError};
 use vigil_secl::ruleset::{LoadOptions, RuleSet};
 
-use crate::custom_events::{Heartbeat, KernelFiltered, LostEvents, PolicyReport, RuleReport, RulesetLoaded};
+use crate::custom_events::{
+    Heartbeat, KernelFiltered, LostEvents, PolicyReport, RuleReport, RulesetLoaded,
+};
 use crate::heartbeat::HeartbeatSchedule;
 use crate::kernel_filter;
 use crate::rate_limiter::RateLimit;
@@ -71,7 +76,9 @@ impl Default for AgentConfig {
 
 /// The machine's host name (from the kernel), or "unknown".
 pub fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "unknown".into())
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// Why the agent could not start or reload.
@@ -129,7 +136,14 @@ pub const DEFAULT_POLICY: &str = include_str!("../../../policies/default.policy"
 fn load_rules(config: &AgentConfig) -> Result<(Vec<Policy>, RuleSet), AgentError> {
     let mut policies = Vec::new();
     if config.default_policy {
-        policies.push(parse_policy("default.policy", std::path::Path::new("<built-in>"), DEFAULT_POLICY).map_err(AgentError::Policy)?);
+        policies.push(
+            parse_policy(
+                "default.policy",
+                std::path::Path::new("<built-in>"),
+                DEFAULT_POLICY,
+            )
+            .map_err(AgentError::Policy)?,
+        );
     }
     policies.extend(load_policies(&config.policies).map_err(AgentError::Policy)?);
     let ruleset = RuleSet::load(&policies, &LoadOptions::default());
@@ -172,7 +186,8 @@ impl Agent {
             file_errors: config.file_errors,
         };
         let mut probe = Probe::load(&probe_config).map_err(AgentError::Probe)?;
-        let approvers = kernel_filter::apply(&mut probe, &ruleset, config.approvers).map_err(AgentError::Probe)?;
+        let approvers = kernel_filter::apply(&mut probe, &ruleset, config.approvers)
+            .map_err(AgentError::Probe)?;
         // The probe is attached before the snapshot, so no process falls between the two.
         let mut resolvers = Resolvers::new(config.procfs.clone(), config.cache_limits);
         let snapshotted = resolvers.snapshot().map_err(AgentError::Io)?;
@@ -188,15 +203,34 @@ impl Agent {
                 .reports()
                 .iter()
                 .filter(|r| r.status.is_error())
-                .map(|r| (r.id.clone(), r.status.as_str().to_string(), r.message.clone()))
+                .map(|r| {
+                    (
+                        r.id.clone(),
+                        r.status.as_str().to_string(),
+                        r.message.clone(),
+                    )
+                })
                 .collect(),
             processes_snapshotted: snapshotted,
-            event_types: ruleset.event_types().iter().map(|t| t.name().to_string()).collect(),
+            event_types: ruleset
+                .event_types()
+                .iter()
+                .map(|t| t.name().to_string())
+                .collect(),
             approvers,
         };
         let (fast, slow, beats) = config.heartbeat;
         let clock = BootClock::sample().map_err(AgentError::Io)?;
-        let pipeline = Pipeline::new(clock, mounts, resolvers, ruleset, config.rate_limit, sink, &config.hostname, &config.service);
+        let pipeline = Pipeline::new(
+            clock,
+            mounts,
+            resolvers,
+            ruleset,
+            config.rate_limit,
+            sink,
+            &config.hostname,
+            &config.service,
+        );
         let mut agent = Agent {
             probe,
             pipeline,
@@ -211,7 +245,9 @@ impl Agent {
             summary,
             config,
         };
-        agent.pipeline.write_custom("ruleset_loaded", "Ruleset loaded", &loaded);
+        agent
+            .pipeline
+            .write_custom("ruleset_loaded", "Ruleset loaded", &loaded);
         agent.pipeline.flush();
         Ok(agent)
     }
@@ -236,13 +272,16 @@ impl Agent {
     /// Reloads the policies (SIGHUP): a policy file that cannot be read keeps the old rules.
     pub fn reload(&mut self) -> Result<(), AgentError> {
         let (policies, ruleset) = load_rules(&self.config)?;
-        self.summary.approvers = kernel_filter::apply(&mut self.probe, &ruleset, self.config.approvers).map_err(AgentError::Probe)?;
+        self.summary.approvers =
+            kernel_filter::apply(&mut self.probe, &ruleset, self.config.approvers)
+                .map_err(AgentError::Probe)?;
         self.policies = policy_reports(&policies, &ruleset);
         self.pipeline.set_ruleset(ruleset);
         let loaded = RulesetLoaded::new(self.policies.clone());
         self.summary.rules_loaded = loaded.loaded;
         self.summary.rules_failed = loaded.failed;
-        self.pipeline.write_custom("ruleset_loaded", "Ruleset loaded", &loaded);
+        self.pipeline
+            .write_custom("ruleset_loaded", "Ruleset loaded", &loaded);
         self.heartbeat.restart(Instant::now());
         self.pipeline.flush();
         Ok(())
@@ -266,7 +305,9 @@ impl Agent {
     /// runs the periodic tasks. Returns the number of kernel events handled.
     pub fn poll(&mut self, timeout: Duration) -> Result<usize, AgentError> {
         let mut raw = std::mem::take(&mut self.raw);
-        self.probe.poll(timeout, |e| raw.push(e)).map_err(AgentError::Probe)?;
+        self.probe
+            .poll(timeout, |e| raw.push(e))
+            .map_err(AgentError::Probe)?;
         let n = raw.len();
         for event in raw.drain(..) {
             self.pipeline.handle(event);
@@ -293,7 +334,14 @@ impl Agent {
         }
         if self.heartbeat.due(now) {
             let beat = Heartbeat {
-                policies: self.policies.iter().map(|p| PolicyReport { rules: Vec::new(), ..p.clone() }).collect(),
+                policies: self
+                    .policies
+                    .iter()
+                    .map(|p| PolicyReport {
+                        rules: Vec::new(),
+                        ..p.clone()
+                    })
+                    .collect(),
                 uptime_seconds: now.duration_since(self.started).as_secs(),
                 rules_loaded: self.summary.rules_loaded,
                 rules_failed: self.summary.rules_failed,
@@ -310,12 +358,22 @@ impl Agent {
 
     /// Non-zero kernel filter totals per file type (empty if the counters cannot be read).
     fn kernel_filtered_totals(&self) -> BTreeMap<String, KernelFiltered> {
-        let Ok(counts) = self.probe.filter_counts() else { return BTreeMap::new() };
+        let Ok(counts) = self.probe.filter_counts() else {
+            return BTreeMap::new();
+        };
         counts
             .per_type
             .into_iter()
             .filter(|t| t.approvers + t.errors > 0)
-            .map(|t| (t.event_type.name().to_string(), KernelFiltered { approvers: t.approvers, errors: t.errors }))
+            .map(|t| {
+                (
+                    t.event_type.name().to_string(),
+                    KernelFiltered {
+                        approvers: t.approvers,
+                        errors: t.errors,
+                    },
+                )
+            })
             .collect()
     }
 
@@ -339,13 +397,15 @@ impl Agent {
         }
         let lost = lost.finalize();
         if !lost.is_empty() {
-            self.pipeline.write_custom("lost_events", "Lost events", &lost);
+            self.pipeline
+                .write_custom("lost_events", "Lost events", &lost);
         }
     }
-
 }
 
 fn drop_totals(d: &DropCounts) -> Vec<(String, u64)> {
-    d.per_type.iter().map(|t| (t.event_type.name().to_string(), t.total)).collect()
+    d.per_type
+        .iter()
+        .map(|t| (t.event_type.name().to_string(), t.total))
+        .collect()
 }
-

@@ -121,16 +121,23 @@ fn path_text(arg: &vigil_probe::PathArg) -> String {
 /// The file a path argument names: exact from the kernel object when the probe had one (an fd's
 /// file, or the dentry it found in the dentry cache), else looked up by path in user space
 /// (best effort: the file may be gone or changed).
-fn file_from(info: Option<&FileInfo>, arg: Option<&vigil_probe::PathArg>, mounts: &MountTable) -> File {
+fn file_from(
+    info: Option<&FileInfo>,
+    arg: Option<&vigil_probe::PathArg>,
+    mounts: &MountTable,
+) -> File {
     if let Some(info) = info {
         return file(info);
     }
-    let Some(arg) = arg else { return File::default() };
+    let Some(arg) = arg else {
+        return File::default();
+    };
     let shown = path_text(arg);
     let mut f = {
         use std::os::unix::ffi::OsStrExt;
         let abs = arg.absolute().unwrap_or_else(|| arg.path.clone());
-        stat_file(Path::new(std::ffi::OsStr::from_bytes(&abs)), &shown, mounts).unwrap_or_else(|_| File::from_path(shown))
+        stat_file(Path::new(std::ffi::OsStr::from_bytes(&abs)), &shown, mounts)
+            .unwrap_or_else(|_| File::from_path(shown))
     };
     if arg.truncated {
         f.path_resolution_error = "path truncated".into();
@@ -144,49 +151,95 @@ fn file_from(info: Option<&FileInfo>, arg: Option<&vigil_probe::PathArg>, mounts
 
 fn time_change(t: Option<vigil_probe::TimeChange>, now: u64) -> u64 {
     match t {
-        Some(vigil_probe::TimeChange::Set { sec, nsec }) => (sec.max(0) as u64) * 1_000_000_000 + u64::from(nsec),
+        Some(vigil_probe::TimeChange::Set { sec, nsec }) => {
+            (sec.max(0) as u64) * 1_000_000_000 + u64::from(nsec)
+        }
         Some(vigil_probe::TimeChange::Now) | None => now,
         Some(vigil_probe::TimeChange::Omit) => 0,
     }
 }
 
 fn xattr_namespace(name: &str) -> String {
-    name.split_once('.').map_or_else(String::new, |(ns, _)| ns.to_string())
+    name.split_once('.')
+        .map_or_else(String::new, |(ns, _)| ns.to_string())
 }
 
 /// A file-activity record as (its syscall context, the model payload); `None` for other records.
-pub fn file_event(raw: &vigil_probe::RawEvent, clock: &BootClock, mounts: &MountTable) -> Option<(vigil_probe::FileSyscall, vigil_model::EventData)> {
+pub fn file_event(
+    raw: &vigil_probe::RawEvent,
+    clock: &BootClock,
+    mounts: &MountTable,
+) -> Option<(vigil_probe::FileSyscall, vigil_model::EventData)> {
     use vigil_model::event as m;
     use vigil_model::EventData as D;
     use vigil_probe::RawEvent as R;
     let call = raw.file_syscall()?.clone();
     let target = || file_from(call.file.as_ref(), call.path.as_ref(), mounts);
     let data = match raw {
-        R::Open(e) => D::Open(m::OpenEvent { file: target(), flags: e.flags, mode: e.mode }),
-        R::Chmod(e) => D::Chmod(m::ChmodEvent { file: target(), mode: e.mode }),
+        R::Open(e) => D::Open(m::OpenEvent {
+            file: target(),
+            flags: e.flags,
+            mode: e.mode,
+        }),
+        R::Chmod(e) => D::Chmod(m::ChmodEvent {
+            file: target(),
+            mode: e.mode,
+        }),
         R::Chown(e) => D::Chown(m::ChownEvent {
             file: target(),
-            uid: if e.uid == u32::MAX { -1 } else { i64::from(e.uid) },
-            gid: if e.gid == u32::MAX { -1 } else { i64::from(e.gid) },
+            uid: if e.uid == u32::MAX {
+                -1
+            } else {
+                i64::from(e.uid)
+            },
+            gid: if e.gid == u32::MAX {
+                -1
+            } else {
+                i64::from(e.gid)
+            },
             user: String::new(),
             group: String::new(),
         }),
-        R::Link(e) => D::Link(m::LinkEvent { source: target(), target: file_from(e.destination_file.as_ref(), Some(&e.destination), mounts) }),
-        R::Rename(e) => D::Rename(m::RenameEvent { old: target(), new: file_from(e.destination_file.as_ref(), Some(&e.destination), mounts) }),
-        R::Unlink(e) => D::Unlink(m::UnlinkEvent { file: target(), flags: e.flags }),
-        R::Mkdir(e) => D::Mkdir(m::MkdirEvent { file: target(), mode: e.mode }),
+        R::Link(e) => D::Link(m::LinkEvent {
+            source: target(),
+            target: file_from(e.destination_file.as_ref(), Some(&e.destination), mounts),
+        }),
+        R::Rename(e) => D::Rename(m::RenameEvent {
+            old: target(),
+            new: file_from(e.destination_file.as_ref(), Some(&e.destination), mounts),
+        }),
+        R::Unlink(e) => D::Unlink(m::UnlinkEvent {
+            file: target(),
+            flags: e.flags,
+        }),
+        R::Mkdir(e) => D::Mkdir(m::MkdirEvent {
+            file: target(),
+            mode: e.mode,
+        }),
         R::Rmdir(_) => D::Rmdir(m::RmdirEvent { file: target() }),
         R::Utimes(e) => {
             let now = clock.to_unix_ns(call.timestamp_boot_ns);
-            D::Utimes(m::UtimesEvent { file: target(), atime: time_change(e.atime, now), mtime: time_change(e.mtime, now) })
+            D::Utimes(m::UtimesEvent {
+                file: target(),
+                atime: time_change(e.atime, now),
+                mtime: time_change(e.mtime, now),
+            })
         }
         R::SetXattr(e) => {
             let name = text(&e.name);
-            D::SetXattr(m::XattrEvent { file: target(), namespace: xattr_namespace(&name), name })
+            D::SetXattr(m::XattrEvent {
+                file: target(),
+                namespace: xattr_namespace(&name),
+                name,
+            })
         }
         R::RemoveXattr(e) => {
             let name = text(&e.name);
-            D::RemoveXattr(m::XattrEvent { file: target(), namespace: xattr_namespace(&name), name })
+            D::RemoveXattr(m::XattrEvent {
+                file: target(),
+                namespace: xattr_namespace(&name),
+                name,
+            })
         }
         R::Exec(_) | R::Fork(_) | R::Exit(_) => return None,
     };

@@ -52,7 +52,12 @@ impl RulesetLoaded {
             .filter(|(s, _)| !matches!(s.as_str(), "loaded" | "disabled" | "filtered"))
             .map(|(_, n)| n)
             .sum();
-        RulesetLoaded { policies, summary, loaded, failed }
+        RulesetLoaded {
+            policies,
+            summary,
+            loaded,
+            failed,
+        }
     }
 }
 
@@ -108,7 +113,15 @@ impl LostEvents {
 }
 
 /// Appends the record of a custom event named `name` with `payload`.
-pub fn write_custom_event<T: Serialize>(out: &mut Vec<u8>, hostname: &str, service: &str, name: &str, title: &str, date: Timestamp, payload: &T) {
+pub fn write_custom_event<T: Serialize>(
+    out: &mut Vec<u8>,
+    hostname: &str,
+    service: &str,
+    name: &str,
+    title: &str,
+    date: Timestamp,
+    payload: &T,
+) {
     let envelope = Envelope {
         agent: AgentContext::for_rule(name),
         title: title.to_string(),
@@ -138,17 +151,33 @@ mod tests {
             name: "p".into(),
             version: "1".into(),
             source: "file".into(),
-            rules: vec![rule("a", "loaded"), rule("b", "syntax_error"), rule("c", "disabled"), rule("d", "loaded")],
+            rules: vec![
+                rule("a", "loaded"),
+                rule("b", "syntax_error"),
+                rule("c", "disabled"),
+                rule("d", "loaded"),
+            ],
         }]);
         assert_eq!(r.loaded, 2);
         assert_eq!(r.failed, 1);
         let mut out = Vec::new();
-        write_custom_event(&mut out, "h", "runtime-security-agent", "ruleset_loaded", "Ruleset loaded", 1, &r);
+        write_custom_event(
+            &mut out,
+            "h",
+            "runtime-security-agent",
+            "ruleset_loaded",
+            "Ruleset loaded",
+            1,
+            &r,
+        );
         let doc: serde_json::Value = serde_json::from_slice(&out).expect("json");
         assert_eq!(doc["evt"]["name"], "ruleset_loaded");
         assert_eq!(doc["agent"]["rule_id"], "ruleset_loaded");
         assert_eq!(doc["ruleset_loaded"]["summary"]["loaded"], 2);
-        assert_eq!(doc["ruleset_loaded"]["policies"][0]["rules"][1]["status"], "syntax_error");
+        assert_eq!(
+            doc["ruleset_loaded"]["policies"][0]["rules"][1]["status"],
+            "syntax_error"
+        );
     }
 
     #[test]

@@ -19,8 +19,19 @@ impl HeartbeatSchedule {
         HeartbeatSchedule::with_intervals(now, Duration::from_secs(60), Duration::from_secs(600), 5)
     }
 
-    pub fn with_intervals(now: Instant, fast: Duration, slow: Duration, fast_beats: u32) -> HeartbeatSchedule {
-        HeartbeatSchedule { next: now + fast, beats: 0, fast, slow, fast_beats }
+    pub fn with_intervals(
+        now: Instant,
+        fast: Duration,
+        slow: Duration,
+        fast_beats: u32,
+    ) -> HeartbeatSchedule {
+        HeartbeatSchedule {
+            next: now + fast,
+            beats: 0,
+            fast,
+            slow,
+            fast_beats,
+        }
     }
 
     /// Whether a beat is due at `now`; if so, schedules the next one.
@@ -29,7 +40,11 @@ impl HeartbeatSchedule {
             return false;
         }
         self.beats += 1;
-        let interval = if self.beats < self.fast_beats { self.fast } else { self.slow };
+        let interval = if self.beats < self.fast_beats {
+            self.fast
+        } else {
+            self.slow
+        };
         self.next = now + interval;
         true
     }

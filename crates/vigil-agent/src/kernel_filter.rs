@@ -28,7 +28,10 @@ pub fn approvals(ruleset: &RuleSet) -> Vec<(ProbeType, Approval)> {
         .into_iter()
         .filter(|t| t.is_file())
         .filter_map(|pt| {
-            let t = vigil_model::EventType::ALL.iter().copied().find(|t| t.name() == pt.name())?;
+            let t = vigil_model::EventType::ALL
+                .iter()
+                .copied()
+                .find(|t| t.name() == pt.name())?;
             Some((pt, ruleset.approvers(t)?))
         })
         .collect()
@@ -36,7 +39,11 @@ pub fn approvals(ruleset: &RuleSet) -> Vec<(ProbeType, Approval)> {
 
 /// Enables the rule set's types and installs its approvers (or, with `use_approvers` false,
 /// clears them). Returns, per file type a rule uses, how the kernel filters it.
-pub fn apply(probe: &mut Probe, ruleset: &RuleSet, use_approvers: bool) -> Result<BTreeMap<String, String>, ProbeError> {
+pub fn apply(
+    probe: &mut Probe,
+    ruleset: &RuleSet,
+    use_approvers: bool,
+) -> Result<BTreeMap<String, String>, ProbeError> {
     let approvals = approvals(ruleset);
     for pt in ProbeType::ALL.into_iter().filter(|t| t.is_file()) {
         match approvals.iter().find(|(t, _)| *t == pt) {
@@ -55,7 +62,11 @@ pub fn apply(probe: &mut Probe, ruleset: &RuleSet, use_approvers: bool) -> Resul
     Ok(approvals
         .into_iter()
         .map(|(pt, a)| {
-            let shown = if use_approvers { a.to_string() } else { "none (approvers disabled)".to_string() };
+            let shown = if use_approvers {
+                a.to_string()
+            } else {
+                "none (approvers disabled)".to_string()
+            };
             (pt.name().to_string(), shown)
         })
         .collect())

@@ -90,7 +90,8 @@ impl Pipeline {
     /// Replaces the rule set (policy reload); variables and throttling start afresh.
     pub fn set_ruleset(&mut self, ruleset: RuleSet) {
         self.state = ruleset.new_state();
-        let ids: std::collections::HashSet<String> = ruleset.rules().iter().map(|r| r.id().to_string()).collect();
+        let ids: std::collections::HashSet<String> =
+            ruleset.rules().iter().map(|r| r.id().to_string()).collect();
         self.limiter.retain_rules(|id| ids.contains(id));
         self.ruleset = ruleset;
     }
@@ -98,7 +99,9 @@ impl Pipeline {
     /// Resolves, evaluates and reports one kernel record.
     pub fn handle(&mut self, raw: RawEvent) {
         self.stats.events += 1;
-        let Some(event) = self.model_event(raw) else { return };
+        let Some(event) = self.model_event(raw) else {
+            return;
+        };
         if !self.ruleset.rules().is_empty() {
             self.evaluate(&event);
         }
@@ -130,7 +133,14 @@ impl Pipeline {
                     vigil_probe::ExitCause::Signaled => ExitCause::Signaled,
                     vigil_probe::ExitCause::CoreDumped => ExitCause::Coredumped,
                 };
-                let mut event = Event::new(ts, process, EventData::Exit(ExitEvent { cause, code: x.code }));
+                let mut event = Event::new(
+                    ts,
+                    process,
+                    EventData::Exit(ExitEvent {
+                        cause,
+                        code: x.code,
+                    }),
+                );
                 event.tid = x.process.tid;
                 Some(event)
             }
@@ -139,7 +149,8 @@ impl Pipeline {
                 let process = self.resolvers.process(call.process.pid, ts);
                 let in_container = process.container.is_some();
                 let pid = call.process.pid;
-                let mut name_files = |f: &mut vigil_model::File| self.resolvers.file_names(pid, in_container, f);
+                let mut name_files =
+                    |f: &mut vigil_model::File| self.resolvers.file_names(pid, in_container, f);
                 match &mut data {
                     EventData::Open(e) => name_files(&mut e.file),
                     EventData::Chmod(e) => name_files(&mut e.file),
@@ -169,7 +180,8 @@ impl Pipeline {
 
     fn evaluate(&mut self, event: &Event) {
         self.matches.clear();
-        self.ruleset.evaluate(event, &mut self.state, &mut self.matches);
+        self.ruleset
+            .evaluate(event, &mut self.state, &mut self.matches);
         let now = Instant::now();
         for k in 0..self.matches.len() {
             let rule = self.ruleset.rule(self.matches[k]);
@@ -197,7 +209,15 @@ impl Pipeline {
     pub fn write_custom<T: serde::Serialize>(&mut self, name: &str, title: &str, payload: &T) {
         let start = self.out.len();
         let now = unix_now_ns();
-        write_custom_event(&mut self.out, &self.hostname, &self.service, name, title, now, payload);
+        write_custom_event(
+            &mut self.out,
+            &self.hostname,
+            &self.service,
+            name,
+            title,
+            now,
+            payload,
+        );
         self.emit(start);
     }
 
@@ -222,5 +242,7 @@ impl Pipeline {
 
 /// Wall-clock now, unix ns.
 pub(crate) fn unix_now_ns() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
 }

@@ -16,7 +16,10 @@ pub struct RateLimit {
 
 impl Default for RateLimit {
     fn default() -> Self {
-        RateLimit { per_second: 10.0, burst: 40 }
+        RateLimit {
+            per_second: 10.0,
+            burst: 40,
+        }
     }
 }
 
@@ -36,7 +39,11 @@ pub struct RuleRateLimiter {
 
 impl RuleRateLimiter {
     pub fn new(limit: RateLimit) -> RuleRateLimiter {
-        RuleRateLimiter { limit, buckets: HashMap::new(), suppressed: HashMap::new() }
+        RuleRateLimiter {
+            limit,
+            buckets: HashMap::new(),
+            suppressed: HashMap::new(),
+        }
     }
 
     /// Whether an event of `rule_id` may be emitted at `now`; a refusal is counted.
@@ -44,10 +51,10 @@ impl RuleRateLimiter {
         let limit = self.limit;
         let bucket = match self.buckets.get_mut(rule_id) {
             Some(b) => b,
-            None => self
-                .buckets
-                .entry(rule_id.to_string())
-                .or_insert(Bucket { tokens: f64::from(limit.burst), last: now }),
+            None => self.buckets.entry(rule_id.to_string()).or_insert(Bucket {
+                tokens: f64::from(limit.burst),
+                last: now,
+            }),
         };
         let elapsed = now.saturating_duration_since(bucket.last).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * limit.per_second).min(f64::from(limit.burst));

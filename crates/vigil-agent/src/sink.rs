@@ -43,12 +43,23 @@ impl OutputTarget {
     /// Opens the target as a buffered JSON-lines sink.
     pub fn open(&self) -> io::Result<Box<dyn RecordSink>> {
         Ok(match self {
-            OutputTarget::Stdout => Box::new(LineWriter { out: BufWriter::new(Box::new(io::stdout()) as Box<dyn Write + Send>) }),
+            OutputTarget::Stdout => Box::new(LineWriter {
+                out: BufWriter::new(Box::new(io::stdout()) as Box<dyn Write + Send>),
+            }),
             OutputTarget::File(path) => {
-                let file: File = OpenOptions::new().create(true).append(true).open(path).map_err(|e| {
-                    io::Error::new(e.kind(), format!("cannot open output {}: {e}", path.display()))
-                })?;
-                Box::new(LineWriter { out: BufWriter::new(Box::new(file) as Box<dyn Write + Send>) })
+                let file: File = OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|e| {
+                        io::Error::new(
+                            e.kind(),
+                            format!("cannot open output {}: {e}", path.display()),
+                        )
+                    })?;
+                Box::new(LineWriter {
+                    out: BufWriter::new(Box::new(file) as Box<dyn Write + Send>),
+                })
             }
         })
     }

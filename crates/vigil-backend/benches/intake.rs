@@ -14,7 +14,11 @@ mod generator;
 use generator::{make_record, Rng};
 
 fn main() {
-    let events: i64 = std::env::args().skip(1).find(|a| !a.starts_with("--")).and_then(|a| a.parse().ok()).unwrap_or(200_000);
+    let events: i64 = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with("--"))
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(200_000);
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = BackendConfig::new(dir.path().join("data"));
     config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -28,13 +32,18 @@ fn main() {
     let now = now_ms();
     let step = (DAY_MS - 120_000) / events;
     // Pre-generate so that the clock measures forwarding and intake, not the generator.
-    let records: Vec<String> = (0..events).map(|i| make_record(&mut rng, now - DAY_MS + 60_000 + i * step)).collect();
+    let records: Vec<String> = (0..events)
+        .map(|i| make_record(&mut rng, now - DAY_MS + 60_000 + i * step))
+        .collect();
     let bytes: usize = records.iter().map(String::len).sum();
     let started = Instant::now();
     for record in records {
         forwarder.send(record);
     }
-    assert!(forwarder.flush(Duration::from_secs(3600)), "flush timed out");
+    assert!(
+        forwarder.flush(Duration::from_secs(3600)),
+        "flush timed out"
+    );
     let elapsed = started.elapsed();
     let stats = forwarder.stats();
     assert_eq!(stats.acked_records, events as u64, "{stats:?}");

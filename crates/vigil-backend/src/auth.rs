@@ -26,13 +26,19 @@ impl ApiKeys {
             return Err("no API key configured".to_owned());
         }
         if let Some(short) = keys.iter().position(|k| k.len() < MIN_KEY_LEN) {
-            return Err(format!("API key #{} is shorter than {MIN_KEY_LEN} characters", short + 1));
+            return Err(format!(
+                "API key #{} is shorter than {MIN_KEY_LEN} characters",
+                short + 1
+            ));
         }
-        Ok(ApiKeys { keys: keys.into_iter().map(String::into_bytes).collect() })
+        Ok(ApiKeys {
+            keys: keys.into_iter().map(String::into_bytes).collect(),
+        })
     }
 
     pub fn load(path: &Path) -> Result<ApiKeys, String> {
-        let text = fs::read_to_string(path).map_err(|e| format!("cannot read API key file {}: {e}", path.display()))?;
+        let text = fs::read_to_string(path)
+            .map_err(|e| format!("cannot read API key file {}: {e}", path.display()))?;
         let keys = parse_key_file(&text);
         ApiKeys::from_keys(keys).map_err(|e| format!("API key file {}: {e}", path.display()))
     }
@@ -41,20 +47,26 @@ impl ApiKeys {
     pub fn load_or_create(path: &Path) -> Result<ApiKeys, String> {
         if !path.exists() {
             let key = random_key()?;
-            write_private(path, &format!("{key}\n")).map_err(|e| format!("cannot create API key file {}: {e}", path.display()))?;
+            write_private(path, &format!("{key}\n"))
+                .map_err(|e| format!("cannot create API key file {}: {e}", path.display()))?;
         }
         ApiKeys::load(path)
     }
 
     /// Checks an `Authorization` header value.
     pub fn authorize(&self, header: Option<&str>) -> bool {
-        let Some(presented) = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim) else {
+        let Some(presented) = header
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+        else {
             return false;
         };
         // Every configured key is compared, whatever the outcome, in constant time per key.
         self.keys
             .iter()
-            .fold(subtle::Choice::from(0), |found, key| found | key.as_slice().ct_eq(presented.as_bytes()))
+            .fold(subtle::Choice::from(0), |found, key| {
+                found | key.as_slice().ct_eq(presented.as_bytes())
+            })
             .into()
     }
 }
@@ -70,7 +82,8 @@ pub fn parse_key_file(text: &str) -> Vec<String> {
 
 /// Reads the first key of a key file (what clients send).
 pub fn read_client_key(path: &Path) -> Result<String, String> {
-    let text = fs::read_to_string(path).map_err(|e| format!("cannot read API key file {}: {e}", path.display()))?;
+    let text = fs::read_to_string(path)
+        .map_err(|e| format!("cannot read API key file {}: {e}", path.display()))?;
     parse_key_file(&text)
         .into_iter()
         .next()
@@ -90,7 +103,11 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir)?;
     }
-    let mut file = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(contents.as_bytes())?;
     file.sync_all()
 }
@@ -101,13 +118,16 @@ mod tests {
 
     #[test]
     fn bearer_check() {
-        let keys = ApiKeys::from_keys(vec!["0123456789abcdef".into(), "fedcba9876543210".into()]).unwrap();
+        let keys =
+            ApiKeys::from_keys(vec!["0123456789abcdef".into(), "fedcba9876543210".into()]).unwrap();
         assert!(keys.authorize(Some("Bearer 0123456789abcdef")));
         assert!(keys.authorize(Some("Bearer fedcba9876543210")));
         assert!(!keys.authorize(Some("Bearer 0123456789abcde")));
         assert!(!keys.authorize(Some("0123456789abcdef")));
         assert!(!keys.authorize(None));
-        assert!(ApiKeys::from_keys(vec!["short".into()]).unwrap_err().contains("shorter than"));
+        assert!(ApiKeys::from_keys(vec!["short".into()])
+            .unwrap_err()
+            .contains("shorter than"));
         assert_eq!(parse_key_file("# c\n\n k1 \nk2\n"), vec!["k1", "k2"]);
     }
 
@@ -119,7 +139,10 @@ mod tests {
         ApiKeys::load_or_create(&path).unwrap();
         let key = read_client_key(&path).unwrap();
         assert_eq!(key.len(), 64);
-        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         let again = ApiKeys::load_or_create(&path).unwrap();
         assert!(again.authorize(Some(&format!("Bearer {key}"))));
     }

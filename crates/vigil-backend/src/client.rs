@@ -37,7 +37,11 @@ impl ApiClient {
             .timeout_global(Some(Duration::from_secs(120)))
             .build()
             .into();
-        ApiClient { agent, base: base_url.trim_end_matches('/').to_owned(), authorization: format!("Bearer {api_key}") }
+        ApiClient {
+            agent,
+            base: base_url.trim_end_matches('/').to_owned(),
+            authorization: format!("Bearer {api_key}"),
+        }
     }
 
     pub fn search(&self, params: &SearchParams) -> anyhow::Result<SearchPage> {
@@ -60,27 +64,51 @@ impl ApiClient {
             }
         }
         let body = self.answer(request.call())?;
-        let events = body.get("events").and_then(Value::as_array).cloned().unwrap_or_default();
-        let next_cursor = body.get("next_cursor").and_then(Value::as_str).map(str::to_owned);
+        let events = body
+            .get("events")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let next_cursor = body
+            .get("next_cursor")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         if let Some(cursor) = &next_cursor {
             Cursor::decode(cursor).map_err(anyhow::Error::msg)?;
         }
-        Ok(SearchPage { events, next_cursor })
+        Ok(SearchPage {
+            events,
+            next_cursor,
+        })
     }
 
     /// GETs an API path (e.g. `/api/v1/signals?status=open`) and returns the JSON answer.
     pub fn get(&self, path_and_query: &str) -> anyhow::Result<Value> {
-        let request = self.agent.get(format!("{}{path_and_query}", self.base)).header("Authorization", &self.authorization);
+        let request = self
+            .agent
+            .get(format!("{}{path_and_query}", self.base))
+            .header("Authorization", &self.authorization);
         self.answer(request.call())
     }
 
-    fn answer(&self, result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> anyhow::Result<Value> {
-        let mut response = result.map_err(|e| anyhow::anyhow!("cannot reach {}: {e}", self.base))?;
+    fn answer(
+        &self,
+        result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> anyhow::Result<Value> {
+        let mut response =
+            result.map_err(|e| anyhow::anyhow!("cannot reach {}: {e}", self.base))?;
         let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().map_err(|e| anyhow::anyhow!("unreadable answer (HTTP {status}): {e}"))?;
-        let body: Value = serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("answer is not JSON (HTTP {status}): {e}"))?;
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| anyhow::anyhow!("unreadable answer (HTTP {status}): {e}"))?;
+        let body: Value = serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("answer is not JSON (HTTP {status}): {e}"))?;
         if status != 200 {
-            let message = body.get("error").and_then(Value::as_str).unwrap_or("unknown error");
+            let message = body
+                .get("error")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown error");
             anyhow::bail!("backend answered HTTP {status}: {message}");
         }
         Ok(body)

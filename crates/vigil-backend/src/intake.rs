@@ -26,8 +26,11 @@ pub enum IntakeError {
 }
 
 pub fn check_batch_id(header: Option<&str>) -> Result<String, IntakeError> {
-    let id = header.ok_or_else(|| IntakeError::BadRequest("missing X-Vigil-Batch-Id header".to_owned()))?;
-    let valid_chars = id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    let id = header
+        .ok_or_else(|| IntakeError::BadRequest("missing X-Vigil-Batch-Id header".to_owned()))?;
+    let valid_chars = id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
     if id.is_empty() || id.len() > MAX_BATCH_ID_LEN || !valid_chars {
         return Err(IntakeError::BadRequest(format!(
             "X-Vigil-Batch-Id must be 1-{MAX_BATCH_ID_LEN} characters of [A-Za-z0-9._:-]"
@@ -48,17 +51,27 @@ pub fn decode_body(encoding: Option<&str>, body: &[u8]) -> Result<Vec<u8>, Intak
                 .read_to_end(&mut decoded)
                 .map_err(|e| IntakeError::BadRequest(format!("body is not valid gzip: {e}")))?;
             if decoded.len() > MAX_DECODED_BYTES {
-                return Err(IntakeError::TooLarge(format!("decoded body exceeds {MAX_DECODED_BYTES} bytes")));
+                return Err(IntakeError::TooLarge(format!(
+                    "decoded body exceeds {MAX_DECODED_BYTES} bytes"
+                )));
             }
             Ok(decoded)
         }
-        Some(other) => Err(IntakeError::UnsupportedEncoding(format!("unsupported Content-Encoding `{other}` (use gzip)"))),
+        Some(other) => Err(IntakeError::UnsupportedEncoding(format!(
+            "unsupported Content-Encoding `{other}` (use gzip)"
+        ))),
     }
 }
 
 /// Validates every line; blank lines are ignored but keep their line numbers.
-pub fn parse_batch(batch_id: String, body: &[u8], window: AcceptWindow, received_ms: i64) -> Result<IngestBatch, IntakeError> {
-    let text = std::str::from_utf8(body).map_err(|e| IntakeError::BadRequest(format!("body is not UTF-8: {e}")))?;
+pub fn parse_batch(
+    batch_id: String,
+    body: &[u8],
+    window: AcceptWindow,
+    received_ms: i64,
+) -> Result<IngestBatch, IntakeError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|e| IntakeError::BadRequest(format!("body is not UTF-8: {e}")))?;
     let mut records = Vec::new();
     let mut rejected = Vec::new();
     for (line_no, line) in text.split('\n').enumerate() {
@@ -67,14 +80,24 @@ pub fn parse_batch(batch_id: String, body: &[u8], window: AcceptWindow, received
             continue;
         }
         if records.len() + rejected.len() >= MAX_RECORDS_PER_BATCH {
-            return Err(IntakeError::TooLarge(format!("batch holds more than {MAX_RECORDS_PER_BATCH} records")));
+            return Err(IntakeError::TooLarge(format!(
+                "batch holds more than {MAX_RECORDS_PER_BATCH} records"
+            )));
         }
         match validate(line, window) {
             Ok(record) => records.push(record),
-            Err(error) => rejected.push(RecordError { line: line_no, error }),
+            Err(error) => rejected.push(RecordError {
+                line: line_no,
+                error,
+            }),
         }
     }
-    Ok(IngestBatch { batch_id, received_ms, records, rejected })
+    Ok(IngestBatch {
+        batch_id,
+        received_ms,
+        records,
+        rejected,
+    })
 }
 
 #[cfg(test)]
@@ -83,12 +106,17 @@ mod tests {
     use flate2::write::GzEncoder;
     use std::io::Write;
 
-    const WIDE: AcceptWindow = AcceptWindow { oldest_ms: 0, newest_ms: i64::MAX };
+    const WIDE: AcceptWindow = AcceptWindow {
+        oldest_ms: 0,
+        newest_ms: i64::MAX,
+    };
 
     #[test]
     fn batch_ids() {
         assert_eq!(check_batch_id(Some("host-1:42.7")).unwrap(), "host-1:42.7");
-        assert!(matches!(check_batch_id(None), Err(IntakeError::BadRequest(m)) if m.contains("missing")));
+        assert!(
+            matches!(check_batch_id(None), Err(IntakeError::BadRequest(m)) if m.contains("missing"))
+        );
         assert!(check_batch_id(Some("a b")).is_err());
         assert!(check_batch_id(Some(&"x".repeat(129))).is_err());
     }
@@ -99,11 +127,21 @@ mod tests {
         enc.write_all(b"hello\n").unwrap();
         let gz = enc.finish().unwrap();
         assert_eq!(decode_body(Some("gzip"), &gz).unwrap(), b"hello\n");
-        assert!(matches!(decode_body(Some("gzip"), b"nope"), Err(IntakeError::BadRequest(_))));
-        assert!(matches!(decode_body(Some("br"), b""), Err(IntakeError::UnsupportedEncoding(_))));
+        assert!(matches!(
+            decode_body(Some("gzip"), b"nope"),
+            Err(IntakeError::BadRequest(_))
+        ));
+        assert!(matches!(
+            decode_body(Some("br"), b""),
+            Err(IntakeError::UnsupportedEncoding(_))
+        ));
         let mut bomb = GzEncoder::new(Vec::new(), flate2::Compression::best());
-        bomb.write_all(&vec![b'\n'; MAX_DECODED_BYTES + 10]).unwrap();
-        assert!(matches!(decode_body(Some("gzip"), &bomb.finish().unwrap()), Err(IntakeError::TooLarge(_))));
+        bomb.write_all(&vec![b'\n'; MAX_DECODED_BYTES + 10])
+            .unwrap();
+        assert!(matches!(
+            decode_body(Some("gzip"), &bomb.finish().unwrap()),
+            Err(IntakeError::TooLarge(_))
+        ));
     }
 
     #[test]

@@ -12,7 +12,10 @@ pub struct CompiledSearch {
 
 impl CompiledSearch {
     pub fn everything() -> CompiledSearch {
-        CompiledSearch { filters: Vec::new(), predicate: None }
+        CompiledSearch {
+            filters: Vec::new(),
+            predicate: None,
+        }
     }
 }
 
@@ -22,7 +25,10 @@ pub trait QueryCompiler: Send + Sync {
 }
 
 /// Compiles an optional query: empty or absent selects everything.
-pub fn compile_optional(compiler: &dyn QueryCompiler, query: Option<&str>) -> Result<CompiledSearch, String> {
+pub fn compile_optional(
+    compiler: &dyn QueryCompiler,
+    query: Option<&str>,
+) -> Result<CompiledSearch, String> {
     match query.map(str::trim) {
         None | Some("") => Ok(CompiledSearch::everything()),
         Some(text) => compiler.compile(text),

@@ -108,7 +108,10 @@ impl AcceptWindow {
     pub fn for_retention(now_ms: i64, retention_days: u32) -> Self {
         let today = now_ms.div_euclid(DAY_MS);
         let oldest_day = today - i64::from(retention_days.max(1)) + 1;
-        AcceptWindow { oldest_ms: oldest_day * DAY_MS, newest_ms: now_ms + MAX_FUTURE_SKEW_MS }
+        AcceptWindow {
+            oldest_ms: oldest_day * DAY_MS,
+            newest_ms: now_ms + MAX_FUTURE_SKEW_MS,
+        }
     }
 }
 
@@ -134,18 +137,25 @@ fn required_str(root: &Value, path: &[&str]) -> Result<String, String> {
 }
 
 fn optional_nonempty(root: &Value, path: &[&str]) -> Option<String> {
-    str_at(root, path).filter(|s| !s.is_empty()).map(str::to_owned)
+    str_at(root, path)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 fn payload<T: for<'de> Deserialize<'de>>(root: &Value, key: &str) -> Result<T, String> {
-    let value = root.get(key).ok_or_else(|| format!("custom event `{key}` lacks its `{key}` payload"))?;
+    let value = root
+        .get(key)
+        .ok_or_else(|| format!("custom event `{key}` lacks its `{key}` payload"))?;
     T::deserialize(value).map_err(|e| format!("`{key}` payload is malformed: {e}"))
 }
 
 /// Validates one record line. The error text says precisely what is wrong.
 pub fn validate(line: &str, window: AcceptWindow) -> Result<ValidRecord, String> {
     if line.len() > MAX_RECORD_BYTES {
-        return Err(format!("record is {} bytes, the limit is {MAX_RECORD_BYTES}", line.len()));
+        return Err(format!(
+            "record is {} bytes, the limit is {MAX_RECORD_BYTES}",
+            line.len()
+        ));
     }
     let root: Value = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
     if !root.is_object() {
@@ -197,7 +207,10 @@ pub fn validate(line: &str, window: AcceptWindow) -> Result<ValidRecord, String>
 mod tests {
     use super::*;
 
-    const WIDE: AcceptWindow = AcceptWindow { oldest_ms: 0, newest_ms: i64::MAX };
+    const WIDE: AcceptWindow = AcceptWindow {
+        oldest_ms: 0,
+        newest_ms: i64::MAX,
+    };
 
     fn rec(extra: &str) -> String {
         format!(
@@ -207,9 +220,14 @@ mod tests {
 
     #[test]
     fn promotes_fields() {
-        let line = rec(r#","process":{"executable":{"path":"/bin/cat"}},"container":{"id":"c1"},"file":{"path":"/etc/shadow"}"#);
+        let line = rec(
+            r#","process":{"executable":{"path":"/bin/cat"}},"container":{"id":"c1"},"file":{"path":"/etc/shadow"}"#,
+        );
         let r = validate(&line, WIDE).unwrap();
-        assert_eq!((r.host.as_str(), r.rule_id.as_str(), r.evt_name.as_str()), ("h1", "r1", "open"));
+        assert_eq!(
+            (r.host.as_str(), r.rule_id.as_str(), r.evt_name.as_str()),
+            ("h1", "r1", "open")
+        );
         assert_eq!(r.exe_path.as_deref(), Some("/bin/cat"));
         assert_eq!(r.container_id.as_deref(), Some("c1"));
         assert_eq!(r.file_path.as_deref(), Some("/etc/shadow"));
@@ -220,15 +238,32 @@ mod tests {
     #[test]
     fn precise_errors() {
         assert!(validate("{", WIDE).unwrap_err().starts_with("invalid JSON"));
-        assert_eq!(validate("[1]", WIDE).unwrap_err(), "record must be a JSON object");
-        let no_rule = r#"{"evt":{"name":"open"},"date":"2026-11-23T10:00:00Z","agent":{},"hostname":"h"}"#;
-        assert_eq!(validate(no_rule, WIDE).unwrap_err(), "missing `agent.rule_id`");
+        assert_eq!(
+            validate("[1]", WIDE).unwrap_err(),
+            "record must be a JSON object"
+        );
+        let no_rule =
+            r#"{"evt":{"name":"open"},"date":"2026-11-23T10:00:00Z","agent":{},"hostname":"h"}"#;
+        assert_eq!(
+            validate(no_rule, WIDE).unwrap_err(),
+            "missing `agent.rule_id`"
+        );
         let bad_name = r#"{"evt":{"name":3},"date":"2026-11-23T10:00:00Z","agent":{"rule_id":"r"},"hostname":"h"}"#;
-        assert_eq!(validate(bad_name, WIDE).unwrap_err(), "`evt.name` must be a string");
+        assert_eq!(
+            validate(bad_name, WIDE).unwrap_err(),
+            "`evt.name` must be a string"
+        );
         let bad_date = rec("").replace("2026-11-23T10:00:00Z", "tuesday");
-        assert!(validate(&bad_date, WIDE).unwrap_err().starts_with("`date`: `tuesday` is not"));
-        let narrow = AcceptWindow { oldest_ms: i64::MAX - 1, newest_ms: i64::MAX };
-        assert!(validate(&rec(""), narrow).unwrap_err().contains("older than the retention window"));
+        assert!(validate(&bad_date, WIDE)
+            .unwrap_err()
+            .starts_with("`date`: `tuesday` is not"));
+        let narrow = AcceptWindow {
+            oldest_ms: i64::MAX - 1,
+            newest_ms: i64::MAX,
+        };
+        assert!(validate(&rec(""), narrow)
+            .unwrap_err()
+            .contains("older than the retention window"));
         let big = rec(&format!(r#","title":"{}""#, "x".repeat(MAX_RECORD_BYTES)));
         assert!(validate(&big, WIDE).unwrap_err().contains("the limit is"));
     }
@@ -241,6 +276,8 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         let broken = line.replace(r#""rules_loaded":5"#, r#""rules_loaded":"five""#);
-        assert!(validate(&broken, WIDE).unwrap_err().starts_with("`heartbeat` payload is malformed"));
+        assert!(validate(&broken, WIDE)
+            .unwrap_err()
+            .starts_with("`heartbeat` payload is malformed"));
     }
 }

@@ -10,7 +10,8 @@ use crate::store::{FieldFilter, FilterTest, PromotedField, RecordPredicate};
 /// Event types whose `<type>.file.path` SECL field is serialized as the record's `file.path`
 /// (the promoted `file_path` column).
 const FILE_PATH_EVENT_TYPES: &[&str] = &[
-    "exec", "open", "chmod", "chown", "link", "rename", "unlink", "mkdir", "rmdir", "utimes", "chdir",
+    "exec", "open", "chmod", "chown", "link", "rename", "unlink", "mkdir", "rmdir", "utimes",
+    "chdir",
 ];
 
 pub struct SeclQueryCompiler;
@@ -18,8 +19,15 @@ pub struct SeclQueryCompiler;
 impl QueryCompiler for SeclQueryCompiler {
     fn compile(&self, query: &str) -> Result<CompiledSearch, String> {
         let expression = Expression::compile(query).map_err(|e| e.to_string())?;
-        let filters = expression.pushdown().into_iter().filter_map(promoted_filter).collect();
-        Ok(CompiledSearch { filters, predicate: Some(Box::new(SeclPredicate { expression })) })
+        let filters = expression
+            .pushdown()
+            .into_iter()
+            .filter_map(promoted_filter)
+            .collect();
+        Ok(CompiledSearch {
+            filters,
+            predicate: Some(Box::new(SeclPredicate { expression })),
+        })
     }
 }
 
@@ -64,7 +72,12 @@ impl RecordPredicate for SeclPredicate {
 fn is_custom_event(doc: &str) -> bool {
     serde_json::from_str::<serde_json::Value>(doc)
         .ok()
-        .and_then(|v| v.get("evt")?.get("category")?.as_str().map(|c| c == CUSTOM_EVENT_CATEGORY))
+        .and_then(|v| {
+            v.get("evt")?
+                .get("category")?
+                .as_str()
+                .map(|c| c == CUSTOM_EVENT_CATEGORY)
+        })
         .unwrap_or(false)
 }
 
@@ -79,10 +92,17 @@ mod tests {
     use super::*;
     use crate::record::{validate, AcceptWindow, ValidRecord};
 
-    const WIDE: AcceptWindow = AcceptWindow { oldest_ms: 0, newest_ms: i64::MAX };
+    const WIDE: AcceptWindow = AcceptWindow {
+        oldest_ms: 0,
+        newest_ms: i64::MAX,
+    };
 
     fn file(path: &str) -> File {
-        File { path: path.into(), name: path.rsplit('/').next().unwrap_or_default().into(), ..File::default() }
+        File {
+            path: path.into(),
+            name: path.rsplit('/').next().unwrap_or_default().into(),
+            ..File::default()
+        }
     }
 
     fn stored(data: EventData) -> (String, ValidRecord) {
@@ -91,11 +111,19 @@ mod tests {
             tid: 42,
             comm: "tool".into(),
             file: file("/usr/bin/tool"),
-            container: Some(ContainerContext { id: "c0ffee".into(), created_at: 0 }),
+            container: Some(ContainerContext {
+                id: "c0ffee".into(),
+                created_at: 0,
+            }),
             ..Process::default()
         };
         let event = Event::new(1_795_428_000_000_000_000, Arc::new(process), data);
-        let env = Envelope { agent: AgentContext::for_rule("r"), title: "t".into(), hostname: "h".into(), service: "s".into() };
+        let env = Envelope {
+            agent: AgentContext::for_rule("r"),
+            title: "t".into(),
+            hostname: "h".into(),
+            service: "s".into(),
+        };
         let mut out = Vec::new();
         write_event_record(&mut out, &env, &event);
         let line = String::from_utf8(out).unwrap().trim_end().to_owned();
@@ -118,14 +146,31 @@ mod tests {
     /// and its push-down filter selects the record's promoted column with that same value.
     fn assert_consistent(data: EventData, secl_field: &str, value: &str) {
         let (line, record) = stored(data);
-        let compiled = SeclQueryCompiler.compile(&format!("{secl_field} == \"{value}\"")).unwrap();
-        assert_eq!(compiled.predicate.as_ref().unwrap().matches(&line), Ok(true), "{secl_field} on {line}");
-        let filter = compiled.filters.iter().find(|f| f.field == promoted_field(secl_field).unwrap()).expect("pushed down");
+        let compiled = SeclQueryCompiler
+            .compile(&format!("{secl_field} == \"{value}\""))
+            .unwrap();
+        assert_eq!(
+            compiled.predicate.as_ref().unwrap().matches(&line),
+            Ok(true),
+            "{secl_field} on {line}"
+        );
+        let filter = compiled
+            .filters
+            .iter()
+            .find(|f| f.field == promoted_field(secl_field).unwrap())
+            .expect("pushed down");
         assert_eq!(filter.test, FilterTest::OneOf(vec![value.to_owned()]));
         assert_eq!(column(&record, filter.field), Some(value), "{secl_field}");
         for other in &compiled.filters {
-            let FilterTest::OneOf(values) = &other.test else { panic!("unexpected prefix") };
-            assert!(values.iter().any(|v| Some(v.as_str()) == column(&record, other.field)), "{other:?} drops the record");
+            let FilterTest::OneOf(values) = &other.test else {
+                panic!("unexpected prefix")
+            };
+            assert!(
+                values
+                    .iter()
+                    .any(|v| Some(v.as_str()) == column(&record, other.field)),
+                "{other:?} drops the record"
+            );
         }
     }
 
@@ -134,20 +179,72 @@ mod tests {
         let f = || file("/srv/data/x");
         let cases: Vec<(&str, EventData)> = vec![
             ("exec", EventData::Exec),
-            ("open", EventData::Open(OpenEvent { file: f(), ..Default::default() })),
-            ("chmod", EventData::Chmod(ChmodEvent { file: f(), ..Default::default() })),
-            ("chown", EventData::Chown(ChownEvent { file: f(), ..Default::default() })),
-            ("link", EventData::Link(LinkEvent { source: f(), target: file("/srv/other") })),
-            ("rename", EventData::Rename(RenameEvent { old: f(), new: file("/srv/other") })),
-            ("unlink", EventData::Unlink(UnlinkEvent { file: f(), ..Default::default() })),
-            ("mkdir", EventData::Mkdir(MkdirEvent { file: f(), ..Default::default() })),
+            (
+                "open",
+                EventData::Open(OpenEvent {
+                    file: f(),
+                    ..Default::default()
+                }),
+            ),
+            (
+                "chmod",
+                EventData::Chmod(ChmodEvent {
+                    file: f(),
+                    ..Default::default()
+                }),
+            ),
+            (
+                "chown",
+                EventData::Chown(ChownEvent {
+                    file: f(),
+                    ..Default::default()
+                }),
+            ),
+            (
+                "link",
+                EventData::Link(LinkEvent {
+                    source: f(),
+                    target: file("/srv/other"),
+                }),
+            ),
+            (
+                "rename",
+                EventData::Rename(RenameEvent {
+                    old: f(),
+                    new: file("/srv/other"),
+                }),
+            ),
+            (
+                "unlink",
+                EventData::Unlink(UnlinkEvent {
+                    file: f(),
+                    ..Default::default()
+                }),
+            ),
+            (
+                "mkdir",
+                EventData::Mkdir(MkdirEvent {
+                    file: f(),
+                    ..Default::default()
+                }),
+            ),
             ("rmdir", EventData::Rmdir(RmdirEvent { file: f() })),
-            ("utimes", EventData::Utimes(UtimesEvent { file: f(), ..Default::default() })),
+            (
+                "utimes",
+                EventData::Utimes(UtimesEvent {
+                    file: f(),
+                    ..Default::default()
+                }),
+            ),
             ("chdir", EventData::Chdir(ChdirEvent { file: f() })),
         ];
         assert_eq!(cases.len(), FILE_PATH_EVENT_TYPES.len());
         for (event_type, data) in cases {
-            let path = if event_type == "exec" { "/usr/bin/tool" } else { "/srv/data/x" };
+            let path = if event_type == "exec" {
+                "/usr/bin/tool"
+            } else {
+                "/srv/data/x"
+            };
             assert_consistent(data.clone(), &format!("{event_type}.file.path"), path);
             assert_consistent(data.clone(), "process.file.path", "/usr/bin/tool");
             assert_consistent(data, "container.id", "c0ffee");
@@ -158,11 +255,27 @@ mod tests {
     fn errors_prefixes_and_custom_events() {
         assert!(SeclQueryCompiler.compile("open.file.path ==").is_err());
         assert!(SeclQueryCompiler.compile("no.such.field == 1").is_err());
-        let compiled = SeclQueryCompiler.compile(r#"open.file.path =~ "/etc/*" && process.pid == 3"#).unwrap();
-        assert!(compiled.filters.contains(&FieldFilter { field: PromotedField::FilePath, test: FilterTest::Prefix("/etc/".into()) }));
-        assert!(compiled.filters.contains(&FieldFilter::one_of(PromotedField::EventName, vec!["open".into()])));
+        let compiled = SeclQueryCompiler
+            .compile(r#"open.file.path =~ "/etc/*" && process.pid == 3"#)
+            .unwrap();
+        assert!(compiled.filters.contains(&FieldFilter {
+            field: PromotedField::FilePath,
+            test: FilterTest::Prefix("/etc/".into())
+        }));
+        assert!(compiled.filters.contains(&FieldFilter::one_of(
+            PromotedField::EventName,
+            vec!["open".into()]
+        )));
         let custom = r#"{"evt":{"name":"heartbeat","category":"Vigil"},"date":"2026-11-23T10:00:00Z","heartbeat":{}}"#;
-        assert_eq!(compiled.predicate.as_ref().unwrap().matches(custom), Ok(false));
-        assert!(compiled.predicate.as_ref().unwrap().matches(r#"{"evt":{"name":"open"},"bogus":1}"#).is_err());
+        assert_eq!(
+            compiled.predicate.as_ref().unwrap().matches(custom),
+            Ok(false)
+        );
+        assert!(compiled
+            .predicate
+            .as_ref()
+            .unwrap()
+            .matches(r#"{"evt":{"name":"open"},"bogus":1}"#)
+            .is_err());
     }
 }

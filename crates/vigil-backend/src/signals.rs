@@ -59,7 +59,9 @@ impl SignalStatus {
             "open" => Ok(SignalStatus::Open),
             "under_review" => Ok(SignalStatus::UnderReview),
             "archived" => Ok(SignalStatus::Archived),
-            _ => Err(format!("unknown signal status `{text}` (use open, under_review or archived)")),
+            _ => Err(format!(
+                "unknown signal status `{text}` (use open, under_review or archived)"
+            )),
         }
     }
 
@@ -94,7 +96,10 @@ pub struct SignalPolicy {
 
 impl Default for SignalPolicy {
     fn default() -> Self {
-        SignalPolicy { dedup_window_ms: 3_600_000, thresholds: HashMap::new() }
+        SignalPolicy {
+            dedup_window_ms: 3_600_000,
+            thresholds: HashMap::new(),
+        }
     }
 }
 
@@ -147,7 +152,9 @@ impl RuleAttribution {
     /// Reads `severity`, `mitre_tactic`/`tactic` and `mitre_technique`/`technique` tags.
     pub fn from_tags(tags: &Map<String, Value>) -> RuleAttribution {
         RuleAttribution {
-            severity: tag_text(tags, &["severity"]).and_then(|s| Severity::parse(&s)).unwrap_or_default(),
+            severity: tag_text(tags, &["severity"])
+                .and_then(|s| Severity::parse(&s))
+                .unwrap_or_default(),
             mitre_tactic: tag_text(tags, &["mitre_tactic", "tactic", "mitre.tactic"]),
             mitre_technique: tag_text(tags, &["mitre_technique", "technique", "mitre.technique"]),
         }
@@ -167,10 +174,23 @@ pub struct NewSignal {
 /// The store's view of signal state, used inside the ingest transaction.
 pub trait SignalLedger {
     /// The newest non-archived signal of this group whose last event is at or after `since_ms`.
-    fn active_signal(&mut self, rule_id: &str, host: &str, group_key: &str, since_ms: i64) -> StoreResult<Option<i64>>;
+    fn active_signal(
+        &mut self,
+        rule_id: &str,
+        host: &str,
+        group_key: &str,
+        since_ms: i64,
+    ) -> StoreResult<Option<i64>>;
     /// Stored events of this rule, host and group in `[since_ms, until_ms]` (including the batch
     /// stored so far), oldest first.
-    fn group_events(&mut self, rule_id: &str, host: &str, key: &GroupKey, since_ms: i64, until_ms: i64) -> StoreResult<Vec<(EventId, i64)>>;
+    fn group_events(
+        &mut self,
+        rule_id: &str,
+        host: &str,
+        key: &GroupKey,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> StoreResult<Vec<(EventId, i64)>>;
     fn rule_tags(&mut self, host: &str, rule_id: &str) -> StoreResult<Option<Map<String, Value>>>;
     fn add_to_signal(&mut self, signal_id: i64, events: &[(EventId, i64)]) -> StoreResult<()>;
     fn create_signal(&mut self, signal: &NewSignal, events: &[(EventId, i64)]) -> StoreResult<i64>;
@@ -178,13 +198,23 @@ pub trait SignalLedger {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum DetectionOutcome {
-    Created { signal_id: i64, attribution: RuleAttribution },
-    Grouped { signal_id: i64 },
+    Created {
+        signal_id: i64,
+        attribution: RuleAttribution,
+    },
+    Grouped {
+        signal_id: i64,
+    },
     BelowThreshold,
 }
 
 /// Applies the policy to one stored security event.
-pub fn detect(ledger: &mut dyn SignalLedger, policy: &SignalPolicy, record: &ValidRecord, event_id: EventId) -> StoreResult<DetectionOutcome> {
+pub fn detect(
+    ledger: &mut dyn SignalLedger,
+    policy: &SignalPolicy,
+    record: &ValidRecord,
+    event_id: EventId,
+) -> StoreResult<DetectionOutcome> {
     let key = GroupKey::of(record);
     let encoded = key.encode();
     let since = record.ts_ms - policy.dedup_window_ms;
@@ -194,7 +224,13 @@ pub fn detect(ledger: &mut dyn SignalLedger, policy: &SignalPolicy, record: &Val
     }
     let events = match policy.thresholds.get(&record.rule_id) {
         Some(threshold) => {
-            let events = ledger.group_events(&record.rule_id, &record.host, &key, record.ts_ms - threshold.window_ms, record.ts_ms)?;
+            let events = ledger.group_events(
+                &record.rule_id,
+                &record.host,
+                &key,
+                record.ts_ms - threshold.window_ms,
+                record.ts_ms,
+            )?;
             if (events.len() as u64) < threshold.count {
                 return Ok(DetectionOutcome::BelowThreshold);
             }
@@ -206,10 +242,22 @@ pub fn detect(ledger: &mut dyn SignalLedger, policy: &SignalPolicy, record: &Val
         .rule_tags(&record.host, &record.rule_id)?
         .map(|tags| RuleAttribution::from_tags(&tags))
         .unwrap_or_default();
-    let title = record.title.clone().unwrap_or_else(|| record.rule_id.clone());
-    let signal = NewSignal { rule_id: record.rule_id.clone(), host: record.host.clone(), group_key: encoded, title, attribution: attribution.clone() };
+    let title = record
+        .title
+        .clone()
+        .unwrap_or_else(|| record.rule_id.clone());
+    let signal = NewSignal {
+        rule_id: record.rule_id.clone(),
+        host: record.host.clone(),
+        group_key: encoded,
+        title,
+        attribution: attribution.clone(),
+    };
     let signal_id = ledger.create_signal(&signal, &events)?;
-    Ok(DetectionOutcome::Created { signal_id, attribution })
+    Ok(DetectionOutcome::Created {
+        signal_id,
+        attribution,
+    })
 }
 
 #[cfg(test)]
@@ -218,18 +266,29 @@ mod tests {
 
     #[test]
     fn attribution_from_tags() {
-        let tags: Map<String, Value> = serde_json::from_str(r#"{"severity":"HIGH","tactic":"TA0006-credential-access","technique":["T1003"]}"#).unwrap();
+        let tags: Map<String, Value> = serde_json::from_str(
+            r#"{"severity":"HIGH","tactic":"TA0006-credential-access","technique":["T1003"]}"#,
+        )
+        .unwrap();
         let a = RuleAttribution::from_tags(&tags);
         assert_eq!(a.severity, Severity::High);
         assert_eq!(a.mitre_tactic.as_deref(), Some("TA0006-credential-access"));
         assert_eq!(a.mitre_technique.as_deref(), Some("T1003"));
-        assert_eq!(RuleAttribution::from_tags(&Map::new()).severity, Severity::Medium);
+        assert_eq!(
+            RuleAttribution::from_tags(&Map::new()).severity,
+            Severity::Medium
+        );
     }
 
     #[test]
     fn status_parsing() {
-        assert_eq!(SignalStatus::parse("under_review").unwrap(), SignalStatus::UnderReview);
-        assert!(SignalStatus::parse("closed").unwrap_err().contains("unknown signal status"));
+        assert_eq!(
+            SignalStatus::parse("under_review").unwrap(),
+            SignalStatus::UnderReview
+        );
+        assert!(SignalStatus::parse("closed")
+            .unwrap_err()
+            .contains("unknown signal status"));
         assert!(Severity::Critical > Severity::High);
     }
 }

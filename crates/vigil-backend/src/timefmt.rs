@@ -36,7 +36,9 @@ pub fn format_rfc3339_ms(ms: i64) -> String {
 /// Parses a duration such as `90s`, `15m`, `2h`, `7d` or `500ms` to milliseconds.
 pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
     let amount: i64 = digits
         .parse()
@@ -47,7 +49,11 @@ pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
         "m" => 60_000,
         "h" => 3_600_000,
         "d" => DAY_MS,
-        _ => return Err(format!("`{text}`: unknown duration unit `{unit}` (use ms, s, m, h or d)")),
+        _ => {
+            return Err(format!(
+                "`{text}`: unknown duration unit `{unit}` (use ms, s, m, h or d)"
+            ))
+        }
     };
     amount
         .checked_mul(unit_ms)
@@ -64,7 +70,9 @@ pub fn parse_time_bound(text: &str, now: i64) -> Result<i64, String> {
         return Ok(now - parse_duration_ms(ago)?);
     }
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return text.parse().map_err(|_| format!("`{text}` is out of range"));
+        return text
+            .parse()
+            .map_err(|_| format!("`{text}` is out of range"));
     }
     parse_rfc3339_ms(text)
 }
@@ -78,7 +86,10 @@ mod tests {
         let ms = parse_rfc3339_ms("2026-11-23T10:00:00.123456Z").unwrap();
         assert_eq!(ms, 1_795_428_000_123);
         assert_eq!(format_rfc3339_ms(ms), "2026-11-23T10:00:00.123Z");
-        assert_eq!(parse_rfc3339_ms("2026-11-23T11:00:00.123+01:00").unwrap(), ms);
+        assert_eq!(
+            parse_rfc3339_ms("2026-11-23T11:00:00.123+01:00").unwrap(),
+            ms
+        );
         assert!(parse_rfc3339_ms("yesterday").is_err());
     }
 
@@ -89,7 +100,9 @@ mod tests {
         assert_eq!(parse_time_bound("now-15m", now).unwrap(), now - 900_000);
         assert_eq!(parse_time_bound("-2d", now).unwrap(), now - 2 * DAY_MS);
         assert_eq!(parse_time_bound("1234", now).unwrap(), 1234);
-        assert!(parse_duration_ms("5w").unwrap_err().contains("unknown duration unit"));
+        assert!(parse_duration_ms("5w")
+            .unwrap_err()
+            .contains("unknown duration unit"));
         assert!(parse_time_bound("now-x", now).is_err());
     }
 }

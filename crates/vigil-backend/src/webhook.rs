@@ -57,13 +57,17 @@ fn glob_matches(pattern: &str, text: &str) -> bool {
 impl WebhookSink {
     pub fn validate(&self) -> Result<(), String> {
         if !(self.url.starts_with("http://") || self.url.starts_with("https://")) {
-            return Err(format!("webhook url `{}` must start with http:// or https://", self.url));
+            return Err(format!(
+                "webhook url `{}` must start with http:// or https://",
+                self.url
+            ));
         }
         Ok(())
     }
 
     pub fn accepts(&self, rule_id: &str, severity: Severity) -> bool {
-        severity >= self.min_severity && (self.rules.is_empty() || self.rules.iter().any(|p| glob_matches(p, rule_id)))
+        severity >= self.min_severity
+            && (self.rules.is_empty() || self.rules.iter().any(|p| glob_matches(p, rule_id)))
     }
 }
 
@@ -91,7 +95,9 @@ pub fn signal_payload(signal: &Signal) -> String {
 
 /// Delay before attempt `attempts + 1`: 1 s doubling up to 10 min.
 pub fn retry_delay_ms(attempts: u32) -> i64 {
-    FIRST_RETRY_MS.saturating_mul(1i64 << attempts.min(20)).min(MAX_RETRY_MS)
+    FIRST_RETRY_MS
+        .saturating_mul(1i64 << attempts.min(20))
+        .min(MAX_RETRY_MS)
 }
 
 fn post(agent: &ureq::Agent, url: &str, payload: &str) -> Result<(), String> {
@@ -122,8 +128,13 @@ pub fn run_worker(store: Arc<dyn EventStore>, wake: Receiver<()>) {
                 for note in due {
                     let outcome = match post(&agent, &note.url, &note.payload) {
                         Ok(()) => DeliveryOutcome::Delivered,
-                        Err(error) if note.attempts + 1 >= MAX_ATTEMPTS => DeliveryOutcome::GaveUp { error },
-                        Err(error) => DeliveryOutcome::RetryAt { at_ms: now_ms() + retry_delay_ms(note.attempts), error },
+                        Err(error) if note.attempts + 1 >= MAX_ATTEMPTS => {
+                            DeliveryOutcome::GaveUp { error }
+                        }
+                        Err(error) => DeliveryOutcome::RetryAt {
+                            at_ms: now_ms() + retry_delay_ms(note.attempts),
+                            error,
+                        },
                     };
                     if let Err(e) = store.notification_attempted(note.id, outcome) {
                         eprintln!("vigil backend: webhook bookkeeping failed: {e}");
@@ -158,11 +169,21 @@ mod tests {
 
     #[test]
     fn sink_filters() {
-        let sink = WebhookSink { url: "http://x".into(), rules: vec!["ssh_*".into()], min_severity: Severity::High };
+        let sink = WebhookSink {
+            url: "http://x".into(),
+            rules: vec!["ssh_*".into()],
+            min_severity: Severity::High,
+        };
         assert!(sink.accepts("ssh_keys", Severity::Critical));
         assert!(!sink.accepts("ssh_keys", Severity::Medium));
         assert!(!sink.accepts("other", Severity::Critical));
-        assert!(WebhookSink { url: "ftp://x".into(), rules: vec![], min_severity: Severity::Info }.validate().is_err());
+        assert!(WebhookSink {
+            url: "ftp://x".into(),
+            rules: vec![],
+            min_severity: Severity::Info
+        }
+        .validate()
+        .is_err());
         assert_eq!(retry_delay_ms(0), 1_000);
         assert_eq!(retry_delay_ms(3), 8_000);
         assert_eq!(retry_delay_ms(30), MAX_RETRY_MS);

@@ -12,7 +12,10 @@ use vigil_backend::forwarder::{Forwarder, ForwarderConfig};
 use vigil_backend::timefmt::now_ms;
 
 fn free_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
 }
 
 fn config(addr: SocketAddr, spool: &std::path::Path) -> ForwarderConfig {
@@ -26,7 +29,12 @@ fn config(addr: SocketAddr, spool: &std::path::Path) -> ForwarderConfig {
 
 fn stored_pids(url: &str) -> Vec<i64> {
     let (_, page) = get(url, "/api/v1/events?limit=1000");
-    let mut pids: Vec<i64> = page["events"].as_array().unwrap().iter().map(|e| e["record"]["process"]["pid"].as_i64().unwrap()).collect();
+    let mut pids: Vec<i64> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["record"]["process"]["pid"].as_i64().unwrap())
+        .collect();
     pids.sort();
     pids
 }
@@ -49,7 +57,10 @@ fn spools_while_the_backend_is_down_then_drains() {
     for i in 0..45 {
         forwarder.send(numbered(i));
     }
-    assert!(!forwarder.flush(Duration::from_millis(500)), "nothing listens yet");
+    assert!(
+        !forwarder.flush(Duration::from_millis(500)),
+        "nothing listens yet"
+    );
     let stats = forwarder.stats();
     assert_eq!(stats.spooled_batches, 5);
     assert!(stats.failed_attempts >= 1);
@@ -57,7 +68,14 @@ fn spools_while_the_backend_is_down_then_drains() {
     let backend = TestBackend::start_with(|c| c.listen = addr);
     assert!(forwarder.flush(Duration::from_secs(20)));
     let stats = forwarder.stats();
-    assert_eq!((stats.acked_records, stats.spooled_batches, stats.lost_records), (45, 0, 0));
+    assert_eq!(
+        (
+            stats.acked_records,
+            stats.spooled_batches,
+            stats.lost_records
+        ),
+        (45, 0, 0)
+    );
     assert_eq!(spool_files(spool.path()), 0);
     assert_eq!(stored_pids(&backend.url()), (0..45).collect::<Vec<_>>());
     assert_eq!(forwarder.take_lost(), 0);
@@ -77,7 +95,11 @@ fn a_full_spool_counts_lost_records() {
     let stats = forwarder.stats();
     assert!(stats.spooled_bytes <= 1500);
     assert!(stats.lost_records > 0);
-    assert_eq!(stats.lost_records + stats.spooled_batches * 10, 200, "{stats:?}");
+    assert_eq!(
+        stats.lost_records + stats.spooled_batches * 10,
+        200,
+        "{stats:?}"
+    );
     let lost = forwarder.take_lost();
     assert_eq!(lost, stats.lost_records);
     assert_eq!(forwarder.take_lost(), 0, "take_lost reports deltas");
@@ -116,7 +138,14 @@ fn rejected_records_are_counted_and_a_bad_key_keeps_spooling() {
     forwarder.send("{\"not\": \"a record\"}".to_owned());
     assert!(forwarder.flush(Duration::from_secs(10)));
     let stats = forwarder.stats();
-    assert_eq!((stats.acked_records, stats.rejected_records, stats.lost_records), (1, 1, 0));
+    assert_eq!(
+        (
+            stats.acked_records,
+            stats.rejected_records,
+            stats.lost_records
+        ),
+        (1, 1, 0)
+    );
     drop(forwarder);
     let mut bad = config(addr, spool.path());
     bad.api_key = "wrong-key-0123456789".into();

@@ -33,44 +33,83 @@ fn events_group_into_signals_within_the_dedup_window() {
     let backend = TestBackend::start(); // 1 h window
     let url = backend.url();
     let t = now_ms() - 5 * 60 * MIN;
-    ingest(&url, "g1", &[
-        record("h1", "shadow", "/bin/cat", t),
-        record("h1", "shadow", "/bin/cat", t + MIN),
-        record("h1", "shadow", "/bin/cat", t + 2 * MIN),
-        record("h1", "shadow", "/usr/bin/less", t + 2 * MIN), // other process
-        record("h2", "shadow", "/bin/cat", t + 2 * MIN),      // other host
-        record("h1", "other", "/bin/cat", t + 2 * MIN),       // other rule
-        in_container(record("h1", "shadow", "/bin/cat", t + 3 * MIN), "c-1"),
-        in_container(record("h1", "shadow", "/bin/sh", t + 4 * MIN), "c-1"), // same container
-    ]);
+    ingest(
+        &url,
+        "g1",
+        &[
+            record("h1", "shadow", "/bin/cat", t),
+            record("h1", "shadow", "/bin/cat", t + MIN),
+            record("h1", "shadow", "/bin/cat", t + 2 * MIN),
+            record("h1", "shadow", "/usr/bin/less", t + 2 * MIN), // other process
+            record("h2", "shadow", "/bin/cat", t + 2 * MIN),      // other host
+            record("h1", "other", "/bin/cat", t + 2 * MIN),       // other rule
+            in_container(record("h1", "shadow", "/bin/cat", t + 3 * MIN), "c-1"),
+            in_container(record("h1", "shadow", "/bin/sh", t + 4 * MIN), "c-1"), // same container
+        ],
+    );
     // Past the window after the last event of the group: a new signal.
-    ingest(&url, "g2", &[record("h1", "shadow", "/bin/cat", t + 2 * MIN + 61 * MIN)]);
+    ingest(
+        &url,
+        "g2",
+        &[record("h1", "shadow", "/bin/cat", t + 2 * MIN + 61 * MIN)],
+    );
     // Within the window of the *last* event (sliding): joins it.
-    ingest(&url, "g3", &[record("h1", "shadow", "/bin/cat", t + 2 * MIN + 61 * MIN + 59 * MIN)]);
+    ingest(
+        &url,
+        "g3",
+        &[record(
+            "h1",
+            "shadow",
+            "/bin/cat",
+            t + 2 * MIN + 61 * MIN + 59 * MIN,
+        )],
+    );
     let all = signals(&url, "?limit=100");
     let mut by_key: HashMap<(String, String, String), Vec<u64>> = HashMap::new();
     for s in &all {
         by_key
-            .entry((s["rule_id"].as_str().unwrap().into(), s["host"].as_str().unwrap().into(), s["group_key"].as_str().unwrap().into()))
+            .entry((
+                s["rule_id"].as_str().unwrap().into(),
+                s["host"].as_str().unwrap().into(),
+                s["group_key"].as_str().unwrap().into(),
+            ))
             .or_default()
             .push(s["event_count"].as_u64().unwrap());
     }
     let key = |r: &str, h: &str, g: &str| (r.to_owned(), h.to_owned(), g.to_owned());
-    assert_eq!(by_key[&key("shadow", "h1", "process:/bin/cat")], vec![2, 3], "{all:#?}");
-    assert_eq!(by_key[&key("shadow", "h1", "process:/usr/bin/less")], vec![1]);
+    assert_eq!(
+        by_key[&key("shadow", "h1", "process:/bin/cat")],
+        vec![2, 3],
+        "{all:#?}"
+    );
+    assert_eq!(
+        by_key[&key("shadow", "h1", "process:/usr/bin/less")],
+        vec![1]
+    );
     assert_eq!(by_key[&key("shadow", "h2", "process:/bin/cat")], vec![1]);
     assert_eq!(by_key[&key("other", "h1", "process:/bin/cat")], vec![1]);
     assert_eq!(by_key[&key("shadow", "h1", "container:c-1")], vec![2]);
     assert_eq!(all.len(), 6);
     // The signal detail lists its events, newest first.
-    let second = all.iter().find(|s| s["event_count"] == 2 && s["group_key"] == "process:/bin/cat").unwrap();
+    let second = all
+        .iter()
+        .find(|s| s["event_count"] == 2 && s["group_key"] == "process:/bin/cat")
+        .unwrap();
     let (status, detail) = get(&url, &format!("/api/v1/signals/{}", second["id"]));
     assert_eq!(status, 200);
-    let dates: Vec<&str> = detail["events"].as_array().unwrap().iter().map(|e| e["record"]["date"].as_str().unwrap()).collect();
-    assert_eq!(dates, vec![
-        format_rfc3339_ms(t + 2 * MIN + 61 * MIN + 59 * MIN),
-        format_rfc3339_ms(t + 2 * MIN + 61 * MIN),
-    ]);
+    let dates: Vec<&str> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["record"]["date"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        dates,
+        vec![
+            format_rfc3339_ms(t + 2 * MIN + 61 * MIN + 59 * MIN),
+            format_rfc3339_ms(t + 2 * MIN + 61 * MIN),
+        ]
+    );
     assert_eq!(detail["signal"]["first_seen_ms"], t + 2 * MIN + 61 * MIN);
     let first = all.iter().find(|s| s["event_count"] == 3).unwrap();
     assert_eq!(first["first_seen_ms"], t);
@@ -84,16 +123,42 @@ fn status_changes_and_archived_signals_stop_grouping() {
     let backend = TestBackend::start();
     let url = backend.url();
     let t = now_ms() - 30 * MIN;
-    ingest(&url, "s1", &[record("h", "r", "/bin/cat", t), record("h", "r2", "/bin/cat", t)]);
+    ingest(
+        &url,
+        "s1",
+        &[
+            record("h", "r", "/bin/cat", t),
+            record("h", "r2", "/bin/cat", t),
+        ],
+    );
     let all = signals(&url, "");
-    let id = all.iter().find(|s| s["rule_id"] == "r").unwrap()["id"].as_i64().unwrap();
-    let (status, answer) = patch(&url, Some(KEY), &format!("/api/v1/signals/{id}"), r#"{"status":"under_review"}"#);
+    let id = all.iter().find(|s| s["rule_id"] == "r").unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, answer) = patch(
+        &url,
+        Some(KEY),
+        &format!("/api/v1/signals/{id}"),
+        r#"{"status":"under_review"}"#,
+    );
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["signal"]["status"], "under_review");
     // Under review still absorbs new events of its group.
     ingest(&url, "s2", &[record("h", "r", "/bin/cat", t + MIN)]);
-    assert_eq!(get(&url, &format!("/api/v1/signals/{id}")).1["signal"]["event_count"], 2);
-    assert_eq!(patch(&url, Some(KEY), &format!("/api/v1/signals/{id}"), r#"{"status":"archived"}"#).0, 200);
+    assert_eq!(
+        get(&url, &format!("/api/v1/signals/{id}")).1["signal"]["event_count"],
+        2
+    );
+    assert_eq!(
+        patch(
+            &url,
+            Some(KEY),
+            &format!("/api/v1/signals/{id}"),
+            r#"{"status":"archived"}"#
+        )
+        .0,
+        200
+    );
     // Archived: the next event opens a new signal.
     ingest(&url, "s3", &[record("h", "r", "/bin/cat", t + 2 * MIN)]);
     assert_eq!(signals(&url, "?rule_id=r").len(), 2);
@@ -109,15 +174,31 @@ fn status_changes_and_archived_signals_stop_grouping() {
     assert_eq!(rest["signals"].as_array().unwrap().len(), 1);
     // Bad input.
     for (body, code, fragment) in [
-        (r#"{"status":"closed"}"#, 400, "unknown signal status `closed`"),
+        (
+            r#"{"status":"closed"}"#,
+            400,
+            "unknown signal status `closed`",
+        ),
         (r#"{"state":"open"}"#, 400, "body must be"),
         ("nope", 400, "body is not JSON"),
     ] {
         let (status, answer) = patch(&url, Some(KEY), &format!("/api/v1/signals/{id}"), body);
         assert_eq!(status, code, "{body}");
-        assert!(answer["error"].as_str().unwrap().contains(fragment), "{answer}");
+        assert!(
+            answer["error"].as_str().unwrap().contains(fragment),
+            "{answer}"
+        );
     }
-    assert_eq!(patch(&url, Some(KEY), "/api/v1/signals/999999", r#"{"status":"open"}"#).0, 404);
+    assert_eq!(
+        patch(
+            &url,
+            Some(KEY),
+            "/api/v1/signals/999999",
+            r#"{"status":"open"}"#
+        )
+        .0,
+        404
+    );
     assert_eq!(get(&url, "/api/v1/signals/999999").0, 404);
     assert_eq!(get(&url, "/api/v1/signals?status=closed").0, 400);
 }
@@ -125,7 +206,13 @@ fn status_changes_and_archived_signals_stop_grouping() {
 #[test]
 fn thresholds_and_rule_tags() {
     let backend = TestBackend::start_with(|c| {
-        c.signal_policy.thresholds.insert("brute".into(), Threshold { count: 3, window_ms: 10 * MIN });
+        c.signal_policy.thresholds.insert(
+            "brute".into(),
+            Threshold {
+                count: 3,
+                window_ms: 10 * MIN,
+            },
+        );
     });
     let url = backend.url();
     let t = now_ms() - 60 * MIN;
@@ -137,11 +224,26 @@ fn thresholds_and_rule_tags() {
             "loaded": 1, "failed": 0}});
     ingest(&url, "t0", &[ruleset]);
     // Two events 20 min apart, then two close together: only then 3 fall within 10 min.
-    ingest(&url, "t1", &[record("h", "brute", "/usr/sbin/sshd", t), record("h", "brute", "/usr/sbin/sshd", t + 20 * MIN)]);
+    ingest(
+        &url,
+        "t1",
+        &[
+            record("h", "brute", "/usr/sbin/sshd", t),
+            record("h", "brute", "/usr/sbin/sshd", t + 20 * MIN),
+        ],
+    );
     assert!(signals(&url, "").is_empty());
-    ingest(&url, "t2", &[record("h", "brute", "/usr/sbin/sshd", t + 22 * MIN)]);
+    ingest(
+        &url,
+        "t2",
+        &[record("h", "brute", "/usr/sbin/sshd", t + 22 * MIN)],
+    );
     assert!(signals(&url, "").is_empty());
-    ingest(&url, "t3", &[record("h", "brute", "/usr/sbin/sshd", t + 25 * MIN)]);
+    ingest(
+        &url,
+        "t3",
+        &[record("h", "brute", "/usr/sbin/sshd", t + 25 * MIN)],
+    );
     let all = signals(&url, "");
     assert_eq!(all.len(), 1);
     let s = &all[0];
@@ -153,12 +255,19 @@ fn thresholds_and_rule_tags() {
     let detail = get(&url, &format!("/api/v1/signals/{}", s["id"])).1;
     assert_eq!(detail["events"].as_array().unwrap().len(), 3);
     // Once open, further events join it without re-counting the threshold.
-    ingest(&url, "t4", &[record("h", "brute", "/usr/sbin/sshd", t + 50 * MIN)]);
+    ingest(
+        &url,
+        "t4",
+        &[record("h", "brute", "/usr/sbin/sshd", t + 50 * MIN)],
+    );
     assert_eq!(signals(&url, "")[0]["event_count"], 4);
     // Untagged rules default to medium with no MITRE attribution.
     ingest(&url, "t5", &[record("h", "plain", "/bin/cat", t)]);
     let plain = signals(&url, "?rule_id=plain");
-    assert_eq!((plain[0]["severity"].as_str(), &plain[0]["mitre_tactic"]), (Some("medium"), &Value::Null));
+    assert_eq!(
+        (plain[0]["severity"].as_str(), &plain[0]["mitre_tactic"]),
+        (Some("medium"), &Value::Null)
+    );
 }
 
 /// A tiny HTTP server that answers `statuses` in turn (then 200) and records request bodies.
@@ -184,9 +293,14 @@ fn webhook_receiver(statuses: Vec<u16>) -> (String, Arc<Mutex<Vec<String>>>) {
             }
             let mut body = vec![0; length];
             let _ = reader.read_exact(&mut body);
-            seen.lock().unwrap().push(String::from_utf8_lossy(&body).into_owned());
+            seen.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&body).into_owned());
             let status = statuses.next().unwrap_or(200);
-            let _ = write!(stream, "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
         }
     });
     (url, bodies)
@@ -198,13 +312,29 @@ fn webhooks_get_new_signals_with_retries() {
     let (hook_high, bodies_high) = webhook_receiver(vec![]);
     let backend = TestBackend::start_with(|c| {
         c.webhooks = vec![
-            WebhookSink { url: hook_all, rules: vec!["shadow*".into()], min_severity: Severity::Info },
-            WebhookSink { url: hook_high, rules: vec![], min_severity: Severity::High },
+            WebhookSink {
+                url: hook_all,
+                rules: vec!["shadow*".into()],
+                min_severity: Severity::Info,
+            },
+            WebhookSink {
+                url: hook_high,
+                rules: vec![],
+                min_severity: Severity::High,
+            },
         ];
     });
     let url = backend.url();
     let t = now_ms() - 10 * MIN;
-    ingest(&url, "w1", &[record("h", "shadow_read", "/bin/cat", t), record("h", "shadow_read", "/bin/cat", t + 1), record("h", "unrelated", "/bin/cat", t)]);
+    ingest(
+        &url,
+        "w1",
+        &[
+            record("h", "shadow_read", "/bin/cat", t),
+            record("h", "shadow_read", "/bin/cat", t + 1),
+            record("h", "unrelated", "/bin/cat", t),
+        ],
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     while bodies_all.lock().unwrap().len() < 2 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));

@@ -33,7 +33,9 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("deserialize");
     group.throughput(Throughput::Elements(1));
     let json = vigil_model::json::to_json(&common::full_event(EventType::Exec));
-    group.bench_function("exec", |b| b.iter(|| from_json(black_box(&json)).map(|e| e.timestamp)));
+    group.bench_function("exec", |b| {
+        b.iter(|| from_json(black_box(&json)).map(|e| e.timestamp))
+    });
     group.finish();
 }
 

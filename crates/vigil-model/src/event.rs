@@ -120,7 +120,10 @@ impl EventType {
     /// Whether the spec's JSON schema (the 7.47–7.50 era) has this event type; connect,
     /// accept, chdir and prctl are newer and serialize in Datadog's newer shape.
     pub fn in_spec_schema(self) -> bool {
-        !matches!(self, EventType::Connect | EventType::Accept | EventType::Chdir | EventType::Prctl)
+        !matches!(
+            self,
+            EventType::Connect | EventType::Accept | EventType::Chdir | EventType::Prctl
+        )
     }
 
     /// Outcome for a return value: Refused for -EACCES/-EPERM, Error for other negative values,

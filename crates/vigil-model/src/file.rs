@@ -37,7 +37,11 @@ impl File {
     pub fn from_path(path: impl Into<String>) -> File {
         let path = path.into();
         let name = basename(&path).to_string();
-        File { path, name, ..File::default() }
+        File {
+            path,
+            name,
+            ..File::default()
+        }
     }
 
     /// `mode & 0o7777`: the permission bits plus suid/sgid/sticky (SECL `*.rights`).

@@ -51,7 +51,9 @@ pub struct ArgsEnvs {
 impl ArgsEnvs {
     /// Environment variable names (the part before `=`), as serialized in `envs`.
     pub fn env_names(&self) -> impl Iterator<Item = &str> {
-        self.envp.iter().map(|e| e.split_once('=').map_or(e.as_str(), |(name, _)| name))
+        self.envp
+            .iter()
+            .map(|e| e.split_once('=').map_or(e.as_str(), |(name, _)| name))
     }
 }
 
@@ -98,7 +100,9 @@ impl Process {
 
     /// Ancestors from the parent up to the root of the known tree.
     pub fn ancestors(&self) -> Ancestors<'_> {
-        Ancestors { next: self.ancestor.as_deref() }
+        Ancestors {
+            next: self.ancestor.as_deref(),
+        }
     }
 
     /// Container id, empty for host processes.
@@ -131,7 +135,11 @@ mod tests {
     fn ancestors_walk_parent_first() {
         let mut chain: Option<Arc<Process>> = None;
         for pid in 1..=1_000u32 {
-            chain = Some(Arc::new(Process { pid, ancestor: chain.take(), ..Process::default() }));
+            chain = Some(Arc::new(Process {
+                pid,
+                ancestor: chain.take(),
+                ..Process::default()
+            }));
         }
         let leaf = chain.expect("chain");
         let pids: Vec<u32> = leaf.ancestors().take(3).map(|p| p.pid).collect();
@@ -141,7 +149,13 @@ mod tests {
 
     #[test]
     fn env_names_strip_values() {
-        let a = ArgsEnvs { envp: vec!["PATH=/bin".into(), "EMPTY=".into(), "WEIRD".into()], ..ArgsEnvs::default() };
-        assert_eq!(a.env_names().collect::<Vec<_>>(), vec!["PATH", "EMPTY", "WEIRD"]);
+        let a = ArgsEnvs {
+            envp: vec!["PATH=/bin".into(), "EMPTY=".into(), "WEIRD".into()],
+            ..ArgsEnvs::default()
+        };
+        assert_eq!(
+            a.env_names().collect::<Vec<_>>(),
+            vec!["PATH", "EMPTY", "WEIRD"]
+        );
     }
 }

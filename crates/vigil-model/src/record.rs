@@ -2,8 +2,8 @@
 //! `title`, `hostname` and `service`, written as one JSON line. See docs/output-records.md.
 
 use crate::event::Event;
-use crate::json::writer::ObjectWriter;
 use crate::json::write_event_fields;
+use crate::json::writer::ObjectWriter;
 
 /// The `agent` block of a record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -78,7 +78,13 @@ pub fn write_event_record(out: &mut Vec<u8>, env: &Envelope, event: &Event) {
 /// Appends one custom-event record: `evt` (`name` = the custom event, category `Vigil`), `date`,
 /// the envelope, and the payload under a key named after the event. `payload_json` must be one
 /// valid JSON value.
-pub fn write_custom_record(out: &mut Vec<u8>, env: &Envelope, name: &str, date: crate::Timestamp, payload_json: &[u8]) {
+pub fn write_custom_record(
+    out: &mut Vec<u8>,
+    env: &Envelope,
+    name: &str,
+    date: crate::Timestamp,
+    payload_json: &[u8],
+) {
     let mut o = ObjectWriter::begin(out);
     o.object("evt", |e| {
         e.str("name", name);

@@ -66,7 +66,11 @@ pub struct TimeParseError {
 
 impl fmt::Display for TimeParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid RFC 3339 date-time {:?}: {}", self.input, self.reason)
+        write!(
+            f,
+            "invalid RFC 3339 date-time {:?}: {}",
+            self.input, self.reason
+        )
     }
 }
 
@@ -75,7 +79,10 @@ impl std::error::Error for TimeParseError {}
 /// Parses an RFC 3339 date-time (`Z` or `±hh:mm` offset, optional fraction up to nanoseconds)
 /// into a [`Timestamp`]. Dates before 1970 are rejected (kernel times never are).
 pub fn parse_rfc3339(s: &str) -> Result<Timestamp, TimeParseError> {
-    let err = |reason| TimeParseError { input: s.to_string(), reason };
+    let err = |reason| TimeParseError {
+        input: s.to_string(),
+        reason,
+    };
     let b = s.as_bytes();
     if b.len() < 20 {
         return Err(err("too short"));
@@ -91,7 +98,12 @@ pub fn parse_rfc3339(s: &str) -> Result<Timestamp, TimeParseError> {
         }
         Ok(v)
     };
-    if b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ') || b[13] != b':' || b[16] != b':' {
+    if b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return Err(err("expected YYYY-MM-DDThh:mm:ss"));
     }
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
@@ -126,12 +138,17 @@ pub fn parse_rfc3339(s: &str) -> Result<Timestamp, TimeParseError> {
             let h = i64::from(num(i + 1..i + 3)?);
             let m = i64::from(num(i + 4..i + 6)?);
             let o = h * 3600 + m * 60;
-            if sign == b'+' { o } else { -o }
+            if sign == b'+' {
+                o
+            } else {
+                -o
+            }
         }
         _ => return Err(err("expected Z or a ±hh:mm offset")),
     };
     let days = days_from_civil(year as i64, month, day);
-    let secs = days * 86_400 + i64::from(hour) * 3600 + i64::from(min) * 60 + i64::from(sec) - offset_secs;
+    let secs =
+        days * 86_400 + i64::from(hour) * 3600 + i64::from(min) * 60 + i64::from(sec) - offset_secs;
     if secs < 0 {
         return Err(err("before 1970"));
     }
@@ -184,19 +201,39 @@ mod tests {
 
     #[test]
     fn formats_with_trimmed_fraction() {
-        assert_eq!(format_rfc3339(1_683_036_927_123_400_000), "2023-05-02T14:15:27.1234Z");
-        assert_eq!(format_rfc3339(1_683_036_927_000_000_000), "2023-05-02T14:15:27Z");
-        assert_eq!(format_rfc3339(1_683_036_927_000_000_001), "2023-05-02T14:15:27.000000001Z");
+        assert_eq!(
+            format_rfc3339(1_683_036_927_123_400_000),
+            "2023-05-02T14:15:27.1234Z"
+        );
+        assert_eq!(
+            format_rfc3339(1_683_036_927_000_000_000),
+            "2023-05-02T14:15:27Z"
+        );
+        assert_eq!(
+            format_rfc3339(1_683_036_927_000_000_001),
+            "2023-05-02T14:15:27.000000001Z"
+        );
         assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(format_rfc3339(951_782_400_000_000_000), "2000-02-29T00:00:00Z");
+        assert_eq!(
+            format_rfc3339(951_782_400_000_000_000),
+            "2000-02-29T00:00:00Z"
+        );
     }
 
     #[test]
     fn parses_what_it_formats_and_offsets() {
-        for ts in [1u64, 1_683_036_927_123_400_000, 4_102_444_799_999_999_999, 951_782_400_000_000_000] {
+        for ts in [
+            1u64,
+            1_683_036_927_123_400_000,
+            4_102_444_799_999_999_999,
+            951_782_400_000_000_000,
+        ] {
             assert_eq!(parse_rfc3339(&format_rfc3339(ts)), Ok(ts));
         }
-        assert_eq!(parse_rfc3339("2023-05-02T16:15:27.1234+02:00"), Ok(1_683_036_927_123_400_000));
+        assert_eq!(
+            parse_rfc3339("2023-05-02T16:15:27.1234+02:00"),
+            Ok(1_683_036_927_123_400_000)
+        );
         assert!(parse_rfc3339("2023-02-30T00:00:00Z").is_err());
         assert!(parse_rfc3339("2023-05-02T14:15:27").is_err());
         assert!(parse_rfc3339("1969-12-31T23:59:59Z").is_err());

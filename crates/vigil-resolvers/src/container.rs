@@ -32,7 +32,10 @@ fn id_in_segment(seg: &str) -> Option<&str> {
         }
         // ECS: 32 hex, '-', digits (the digits end the id).
         if run == 32 && b.get(end) == Some(&b'-') {
-            let digits = b[end + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            let digits = b[end + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
             let after = end + 1 + digits;
             if digits > 0 && b.get(after).is_none_or(|c| !is_hex(*c)) {
                 return Some(&seg[i..after]);

@@ -30,8 +30,18 @@ struct NameEnricher<'a> {
 }
 
 impl Enricher for NameEnricher<'_> {
-    fn names(&mut self, root_pid: u32, container: bool, c: &mut Credentials, files: &mut [&mut File]) {
-        let root: PathBuf = if container { procfs::process_root(self.procfs, root_pid) } else { PathBuf::from("/") };
+    fn names(
+        &mut self,
+        root_pid: u32,
+        container: bool,
+        c: &mut Credentials,
+        files: &mut [&mut File],
+    ) {
+        let root: PathBuf = if container {
+            procfs::process_root(self.procfs, root_pid)
+        } else {
+            PathBuf::from("/")
+        };
         c.user = self.users.user(&root, c.uid);
         c.euser = self.users.user(&root, c.euid);
         c.fsuser = self.users.user(&root, c.fsuid);
@@ -56,12 +66,20 @@ pub struct Resolvers {
 impl Resolvers {
     /// Resolvers over `procfs` (normally `/proc`).
     pub fn new(procfs: impl Into<PathBuf>, limits: CacheLimits) -> Resolvers {
-        Resolvers { procfs: procfs.into(), cache: ProcessCache::new(limits), users: UserGroupResolver::new(), procfs_attempts: HashMap::new() }
+        Resolvers {
+            procfs: procfs.into(),
+            cache: ProcessCache::new(limits),
+            users: UserGroupResolver::new(),
+            procfs_attempts: HashMap::new(),
+        }
     }
 
     /// Seeds the cache with every process alive now; returns how many.
     pub fn snapshot(&mut self) -> std::io::Result<usize> {
-        let mut e = NameEnricher { users: &mut self.users, procfs: &self.procfs };
+        let mut e = NameEnricher {
+            users: &mut self.users,
+            procfs: &self.procfs,
+        };
         procfs::snapshot(&mut self.cache, &self.procfs, &mut e)
     }
 
@@ -79,19 +97,30 @@ impl Resolvers {
         if let Some(p) = self.cache.get(pid) {
             return p.clone();
         }
-        let recently = self.procfs_attempts.get(&pid).is_some_and(|t| now.saturating_sub(*t) < PROCFS_RETRY_NS);
+        let recently = self
+            .procfs_attempts
+            .get(&pid)
+            .is_some_and(|t| now.saturating_sub(*t) < PROCFS_RETRY_NS);
         if !recently {
             self.procfs_attempts.insert(pid, now);
             if self.procfs_attempts.len() > 4096 {
-                self.procfs_attempts.retain(|_, t| now.saturating_sub(*t) < PROCFS_RETRY_NS);
+                self.procfs_attempts
+                    .retain(|_, t| now.saturating_sub(*t) < PROCFS_RETRY_NS);
             }
-            let mut e = NameEnricher { users: &mut self.users, procfs: &self.procfs };
+            let mut e = NameEnricher {
+                users: &mut self.users,
+                procfs: &self.procfs,
+            };
             if let Some(p) = procfs::resolve_pid(&mut self.cache, &self.procfs, pid, &mut e) {
                 return p;
             }
         }
         self.cache.count_fallback(true);
-        Arc::new(Process { pid, tid: pid, ..Process::default() })
+        Arc::new(Process {
+            pid,
+            tid: pid,
+            ..Process::default()
+        })
     }
 
     /// A fork; unknown parents are resolved through [`Resolvers::process`] first.
@@ -114,10 +143,20 @@ impl Resolvers {
             self.process(e.ppid, e.timestamp);
             if let Some(parent) = self.cache.get(e.ppid).cloned() {
                 // Stand-in for the missed fork: a copy of the parent under this pid.
-                self.cache.insert(Arc::new(Process { pid: e.pid, ppid: e.ppid, tid: e.pid, fork_time: e.timestamp, ancestor: Some(parent.clone()), ..(*parent).clone() }));
+                self.cache.insert(Arc::new(Process {
+                    pid: e.pid,
+                    ppid: e.ppid,
+                    tid: e.pid,
+                    fork_time: e.timestamp,
+                    ancestor: Some(parent.clone()),
+                    ..(*parent).clone()
+                }));
             }
         }
-        let mut names = NameEnricher { users: &mut self.users, procfs: &self.procfs };
+        let mut names = NameEnricher {
+            users: &mut self.users,
+            procfs: &self.procfs,
+        };
         self.cache.exec(e, &mut names)
     }
 
@@ -127,7 +166,10 @@ impl Resolvers {
             Some(p) => p,
             None => {
                 let p = self.process(pid, timestamp);
-                Arc::new(Process { exit_time: timestamp, ..(*p).clone() })
+                Arc::new(Process {
+                    exit_time: timestamp,
+                    ..(*p).clone()
+                })
             }
         }
     }
@@ -139,7 +181,10 @@ impl Resolvers {
 
     /// Fills user / group names of `file` as seen by `pid`.
     pub fn file_names(&mut self, pid: u32, container: bool, file: &mut File) {
-        let mut e = NameEnricher { users: &mut self.users, procfs: &self.procfs };
+        let mut e = NameEnricher {
+            users: &mut self.users,
+            procfs: &self.procfs,
+        };
         let mut scratch = Credentials::default();
         e.names(pid, container, &mut scratch, &mut [file]);
     }

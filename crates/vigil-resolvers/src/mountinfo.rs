@@ -30,7 +30,10 @@ fn unescape(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
             out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
             i += 4;
         } else {
@@ -55,9 +58,15 @@ impl MountTable {
             if f.len() < 5 || r.len() < 2 {
                 continue;
             }
-            let (Ok(mount_id), Ok(parent_id)) = (f[0].parse(), f[1].parse()) else { continue };
-            let Some((major, minor)) = f[2].split_once(':') else { continue };
-            let (Ok(major), Ok(minor)) = (major.parse(), minor.parse()) else { continue };
+            let (Ok(mount_id), Ok(parent_id)) = (f[0].parse(), f[1].parse()) else {
+                continue;
+            };
+            let Some((major, minor)) = f[2].split_once(':') else {
+                continue;
+            };
+            let (Ok(major), Ok(minor)) = (major.parse(), minor.parse()) else {
+                continue;
+            };
             mounts.insert(
                 mount_id,
                 Mount {
@@ -77,7 +86,9 @@ impl MountTable {
 
     /// Reads `<procfs>/self/mountinfo`.
     pub fn read(procfs: &Path) -> std::io::Result<MountTable> {
-        Ok(MountTable::parse(&fs::read_to_string(procfs.join("self/mountinfo"))?))
+        Ok(MountTable::parse(&fs::read_to_string(
+            procfs.join("self/mountinfo"),
+        )?))
     }
 
     pub fn get(&self, mount_id: u32) -> Option<&Mount> {
@@ -106,7 +117,10 @@ mod tests {
         );
         assert_eq!(t.len(), 2);
         assert_eq!(t.get(22).map(|m| m.fs_type.as_str()), Some("ext4"));
-        assert_eq!(t.get(35).map(|m| m.mount_point.as_str()), Some("/mnt/with space"));
+        assert_eq!(
+            t.get(35).map(|m| m.mount_point.as_str()),
+            Some("/mnt/with space")
+        );
         assert_eq!(t.get(35).map(|m| (m.major, m.minor)), Some((0, 31)));
     }
 

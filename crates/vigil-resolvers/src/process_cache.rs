@@ -35,7 +35,10 @@ pub struct CacheLimits {
 
 impl Default for CacheLimits {
     fn default() -> Self {
-        CacheLimits { max_entries: 10_000, exit_grace_ns: 60_000_000_000 }
+        CacheLimits {
+            max_entries: 10_000,
+            exit_grace_ns: 60_000_000_000,
+        }
     }
 }
 
@@ -87,7 +90,13 @@ pub struct ExecInfo {
 /// Where names (users, groups, containers) come from; implemented by the resolver layer.
 pub trait Enricher {
     /// Fills user / group names of credentials and files, as seen from `root_pid`'s root.
-    fn names(&mut self, root_pid: u32, container: bool, creds: &mut Credentials, files: &mut [&mut File]);
+    fn names(
+        &mut self,
+        root_pid: u32,
+        container: bool,
+        creds: &mut Credentials,
+        files: &mut [&mut File],
+    );
 }
 
 /// The process cache.
@@ -101,11 +110,19 @@ pub struct ProcessCache {
 
 impl ProcessCache {
     pub fn new(limits: CacheLimits) -> ProcessCache {
-        ProcessCache { limits, entries: HashMap::new(), exited: VecDeque::new(), stats: CacheStats::default() }
+        ProcessCache {
+            limits,
+            entries: HashMap::new(),
+            exited: VecDeque::new(),
+            stats: CacheStats::default(),
+        }
     }
 
     pub fn stats(&self) -> CacheStats {
-        CacheStats { entries: self.entries.len(), ..self.stats }
+        CacheStats {
+            entries: self.entries.len(),
+            ..self.stats
+        }
     }
 
     /// The current entry of `pid`.
@@ -154,7 +171,8 @@ impl ProcessCache {
     pub fn exec(&mut self, e: ExecInfo, enrich: &mut dyn Enricher) -> Arc<Process> {
         self.stats.execs += 1;
         let previous = self.entries.get(&e.pid).cloned();
-        let container_id = crate::container::container_id_from_cgroup(&e.cgroup).map(str::to_string);
+        let container_id =
+            crate::container::container_id_from_cgroup(&e.cgroup).map(str::to_string);
         let mut credentials = e.credentials;
         let mut file = e.file;
         let mut interpreter = e.interpreter;
@@ -204,14 +222,21 @@ impl ProcessCache {
     pub fn exit(&mut self, pid: u32, timestamp: Timestamp) -> Option<Arc<Process>> {
         self.stats.exits += 1;
         let current = self.entries.get(&pid)?;
-        let exited = Arc::new(Process { exit_time: timestamp, ..(**current).clone() });
+        let exited = Arc::new(Process {
+            exit_time: timestamp,
+            ..(**current).clone()
+        });
         self.entries.insert(pid, exited.clone());
         self.exited.push_back((timestamp, pid));
         Some(exited)
     }
 
     /// Replaces `pid`'s entry with a copy whose credentials `change` updated.
-    pub fn update_credentials(&mut self, pid: u32, change: impl FnOnce(&mut Credentials)) -> Option<Arc<Process>> {
+    pub fn update_credentials(
+        &mut self,
+        pid: u32,
+        change: impl FnOnce(&mut Credentials),
+    ) -> Option<Arc<Process>> {
         let current = self.entries.get(&pid)?;
         let mut updated = (**current).clone();
         change(&mut updated.credentials);
@@ -241,7 +266,11 @@ impl ProcessCache {
                 // Skip queue items whose pid was reused since it exited.
                 Some((t, pid)) if self.entries.get(&pid).is_some_and(|p| p.exit_time == t) => pid,
                 Some(_) => continue,
-                None => match self.entries.values().min_by_key(|p| (p.exec_time.max(p.fork_time), p.pid)) {
+                None => match self
+                    .entries
+                    .values()
+                    .min_by_key(|p| (p.exec_time.max(p.fork_time), p.pid))
+                {
                     Some(p) => p.pid,
                     None => return,
                 },
@@ -276,7 +305,11 @@ fn cap_chain(entry: Arc<Process>) -> Arc<Process> {
     if depth < MAX_CHAIN_DEPTH - 1 {
         return entry;
     }
-    let mut kept: Vec<Process> = std::iter::once(&*entry).chain(entry.ancestors()).take(MAX_CHAIN_DEPTH - 1).cloned().collect();
+    let mut kept: Vec<Process> = std::iter::once(&*entry)
+        .chain(entry.ancestors())
+        .take(MAX_CHAIN_DEPTH - 1)
+        .cloned()
+        .collect();
     let mut link: Option<Arc<Process>> = None;
     while let Some(mut p) = kept.pop() {
         p.ancestor = link.take();
@@ -297,7 +330,12 @@ mod tests {
     }
 
     fn root(pid: u32) -> Arc<Process> {
-        Arc::new(Process { pid, tid: pid, file: File::from_path("/sbin/init"), ..Process::default() })
+        Arc::new(Process {
+            pid,
+            tid: pid,
+            file: File::from_path("/sbin/init"),
+            ..Process::default()
+        })
     }
 
     fn exec(pid: u32, ts: u64, path: &str) -> ExecInfo {
@@ -309,15 +347,28 @@ mod tests {
             comm: vigil_model::file::basename(path).into(),
             tty_name: String::new(),
             cgroup: "/".into(),
-            credentials: Credentials { uid: 1000, ..Credentials::default() },
+            credentials: Credentials {
+                uid: 1000,
+                ..Credentials::default()
+            },
             file: File::from_path(path),
             interpreter: None,
-            args: ArgsEnvs { argv0: path.into(), ..ArgsEnvs::default() },
+            args: ArgsEnvs {
+                argv0: path.into(),
+                ..ArgsEnvs::default()
+            },
         }
     }
 
     fn fork(parent: u32, child: u32, ts: u64) -> ForkInfo {
-        ForkInfo { timestamp: ts, parent_pid: parent, child_pid: child, child_tid: child, child_ppid: parent, is_thread: false }
+        ForkInfo {
+            timestamp: ts,
+            parent_pid: parent,
+            child_pid: child,
+            child_tid: child,
+            child_ppid: parent,
+            is_thread: false,
+        }
     }
 
     #[test]
@@ -325,12 +376,18 @@ mod tests {
         let mut c = ProcessCache::new(CacheLimits::default());
         c.insert(root(1));
         let child = c.fork(&fork(1, 100, 10)).expect("parent known");
-        assert!(Arc::ptr_eq(&child.args, &c.get(1).expect("init").args), "fork shares args");
+        assert!(
+            Arc::ptr_eq(&child.args, &c.get(1).expect("init").args),
+            "fork shares args"
+        );
         let img = c.exec(exec(100, 20, "/usr/bin/ls"), &mut NoNames);
         assert_eq!(img.credentials.user, "u1000");
         assert_eq!(img.fork_time, 10);
         assert_eq!(img.exec_time, 20);
-        let chain: Vec<(u32, &str)> = img.ancestors().map(|p| (p.pid, p.file.path.as_str())).collect();
+        let chain: Vec<(u32, &str)> = img
+            .ancestors()
+            .map(|p| (p.pid, p.file.path.as_str()))
+            .collect();
         assert_eq!(chain, vec![(100, "/sbin/init"), (1, "/sbin/init")]);
         let exited = c.exit(100, 30).expect("known");
         assert_eq!(exited.exit_time, 30);
@@ -353,7 +410,10 @@ mod tests {
         let second = c.fork(&fork(1, 100, 13)).expect("parent");
         assert_eq!(second.file.path, "/sbin/init");
         assert_eq!(second.exit_time, 0);
-        assert_eq!(first.file.path, "/usr/bin/first", "old events keep their entry");
+        assert_eq!(
+            first.file.path, "/usr/bin/first",
+            "old events keep their entry"
+        );
         // The old exit's expiry must not remove the new process.
         c.expire(12 + CacheLimits::default().exit_grace_ns);
         assert!(c.get(100).is_some());
@@ -363,7 +423,14 @@ mod tests {
     fn threads_resolve_to_their_group_and_credentials_copy_on_write() {
         let mut c = ProcessCache::new(CacheLimits::default());
         c.insert(root(1));
-        let t = c.fork(&ForkInfo { is_thread: true, child_pid: 1, child_tid: 7, ..fork(1, 1, 5) }).expect("group");
+        let t = c
+            .fork(&ForkInfo {
+                is_thread: true,
+                child_pid: 1,
+                child_tid: 7,
+                ..fork(1, 1, 5)
+            })
+            .expect("group");
         assert_eq!(t.pid, 1);
         assert_eq!(c.stats().entries, 1);
         let before = c.get(1).expect("init").clone();
@@ -371,7 +438,10 @@ mod tests {
         assert_eq!(after.credentials.euid, 0);
         assert_eq!(before.credentials.euid, 0);
         let child = c.fork(&fork(1, 2, 6)).expect("parent");
-        assert!(Arc::ptr_eq(child.ancestor.as_ref().expect("parent"), &after));
+        assert!(Arc::ptr_eq(
+            child.ancestor.as_ref().expect("parent"),
+            &after
+        ));
     }
 
     #[test]
@@ -394,7 +464,10 @@ mod tests {
 
     #[test]
     fn bounded_size_evicts_exited_first() {
-        let mut c = ProcessCache::new(CacheLimits { max_entries: 3, exit_grace_ns: u64::MAX });
+        let mut c = ProcessCache::new(CacheLimits {
+            max_entries: 3,
+            exit_grace_ns: u64::MAX,
+        });
         c.insert(root(1));
         c.fork(&fork(1, 2, 1));
         c.fork(&fork(1, 3, 2));

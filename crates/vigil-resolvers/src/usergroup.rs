@@ -39,7 +39,9 @@ fn parse_id_file(text: &str) -> HashMap<u32, String> {
             continue;
         }
         let mut cols = line.split(':');
-        let (Some(name), Some(_), Some(id)) = (cols.next(), cols.next(), cols.next()) else { continue };
+        let (Some(name), Some(_), Some(id)) = (cols.next(), cols.next(), cols.next()) else {
+            continue;
+        };
         if let Ok(id) = id.parse::<u32>() {
             // The first entry for an id wins, as getpwuid does.
             out.entry(id).or_insert_with(|| name.to_string());
@@ -56,23 +58,34 @@ impl UserGroupResolver {
     fn names(&mut self, root: &Path) -> &Names {
         if !self.roots.contains_key(root) && self.roots.len() >= MAX_ROOTS {
             // Drop the root checked longest ago.
-            if let Some(old) = self.roots.iter().min_by_key(|(_, n)| n.checked).map(|(k, _)| k.clone()) {
+            if let Some(old) = self
+                .roots
+                .iter()
+                .min_by_key(|(_, n)| n.checked)
+                .map(|(k, _)| k.clone())
+            {
                 self.roots.remove(&old);
             }
         }
         let names = self.roots.entry(root.to_path_buf()).or_default();
-        let stale = names.checked.is_none_or(|t| t.elapsed().as_secs() >= RECHECK_EVERY_SECS);
+        let stale = names
+            .checked
+            .is_none_or(|t| t.elapsed().as_secs() >= RECHECK_EVERY_SECS);
         if stale {
             names.checked = Some(Instant::now());
             let passwd = root.join("etc/passwd");
             let group = root.join("etc/group");
             let (pm, gm) = (mtime(&passwd), mtime(&group));
             if pm != names.passwd_mtime || names.users.is_empty() && pm.is_some() {
-                names.users = fs::read_to_string(&passwd).map(|t| parse_id_file(&t)).unwrap_or_default();
+                names.users = fs::read_to_string(&passwd)
+                    .map(|t| parse_id_file(&t))
+                    .unwrap_or_default();
                 names.passwd_mtime = pm;
             }
             if gm != names.group_mtime || names.groups.is_empty() && gm.is_some() {
-                names.groups = fs::read_to_string(&group).map(|t| parse_id_file(&t)).unwrap_or_default();
+                names.groups = fs::read_to_string(&group)
+                    .map(|t| parse_id_file(&t))
+                    .unwrap_or_default();
                 names.group_mtime = gm;
             }
         }
@@ -81,12 +94,20 @@ impl UserGroupResolver {
 
     /// The user name of `uid` under `root` (`/` for the host), empty when unknown.
     pub fn user(&mut self, root: &Path, uid: u32) -> String {
-        self.names(root).users.get(&uid).cloned().unwrap_or_default()
+        self.names(root)
+            .users
+            .get(&uid)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The group name of `gid` under `root`, empty when unknown.
     pub fn group(&mut self, root: &Path, gid: u32) -> String {
-        self.names(root).groups.get(&gid).cloned().unwrap_or_default()
+        self.names(root)
+            .groups
+            .get(&gid)
+            .cloned()
+            .unwrap_or_default()
     }
 }
 

@@ -26,24 +26,44 @@ fn policies() -> Option<Vec<Policy>> {
 }
 
 fn opts() -> LoadOptions {
-    LoadOptions { agent_version: COMPATIBLE_AGENT_VERSION, filter_model: FilterModel::linux("6.8.0-45-generic") }
+    LoadOptions {
+        agent_version: COMPATIBLE_AGENT_VERSION,
+        filter_model: FilterModel::linux("6.8.0-45-generic"),
+    }
 }
 
 fn stream() -> Vec<vigil_model::Event> {
     let mut v = Vec::new();
-    let paths = ["/etc/passwd", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/proc/self/status", "/tmp/build/obj.o", "/var/log/app.log", "/etc/ld.so.cache"];
+    let paths = [
+        "/etc/passwd",
+        "/usr/lib/x86_64-linux-gnu/libc.so.6",
+        "/proc/self/status",
+        "/tmp/build/obj.o",
+        "/var/log/app.log",
+        "/etc/ld.so.cache",
+    ];
     for i in 0..64 {
-        v.push(common::open(paths[i % paths.len()], if i % 5 == 0 { 0o1101 } else { 0 }));
+        v.push(common::open(
+            paths[i % paths.len()],
+            if i % 5 == 0 { 0o1101 } else { 0 },
+        ));
         if i % 4 == 0 {
             v.push(common::exec());
         }
         if i % 8 == 0 {
-            v.push(common::dns(if i % 16 == 0 { "api.example.com" } else { "pool.internal.svc" }));
+            v.push(common::dns(if i % 16 == 0 {
+                "api.example.com"
+            } else {
+                "pool.internal.svc"
+            }));
             v.push(common::connect("93.184.216.34", 443));
         }
         if i % 6 == 0 {
             v.push(common::event(EventData::Fork));
-            v.push(common::event(EventData::Exit(ExitEvent { cause: ExitCause::Exited, code: 0 })));
+            v.push(common::event(EventData::Exit(ExitEvent {
+                cause: ExitCause::Exited,
+                code: 0,
+            })));
         }
     }
     v
@@ -51,7 +71,9 @@ fn stream() -> Vec<vigil_model::Event> {
 
 fn benches(c: &mut Criterion) {
     let Some(policies) = policies() else { return };
-    c.bench_function("load_datadog_default_policy", |b| b.iter(|| RuleSet::load(&policies, &opts())));
+    c.bench_function("load_datadog_default_policy", |b| {
+        b.iter(|| RuleSet::load(&policies, &opts()))
+    });
 
     let rs = RuleSet::load(&policies, &opts());
     let events = stream();

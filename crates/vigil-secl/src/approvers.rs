@@ -44,7 +44,8 @@ impl TypeApprovers {
     /// Fewer events pass: no flags test (flags such as O_WRONLY approve whole classes of
     /// opens), then fewer names.
     fn is_narrower_than(&self, other: &TypeApprovers) -> bool {
-        (self.open_flags_mask != 0, self.basenames.len()) < (other.open_flags_mask != 0, other.basenames.len())
+        (self.open_flags_mask != 0, self.basenames.len())
+            < (other.open_flags_mask != 0, other.basenames.len())
     }
 }
 
@@ -53,7 +54,14 @@ impl fmt::Display for TypeApprovers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts = Vec::new();
         if !self.basenames.is_empty() {
-            parts.push(format!("basenames {}", self.basenames.iter().cloned().collect::<Vec<_>>().join(", ")));
+            parts.push(format!(
+                "basenames {}",
+                self.basenames
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         }
         if self.open_flags_mask != 0 {
             let mut names = Vec::new();
@@ -83,7 +91,9 @@ impl fmt::Display for Approval {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Approval::Approvers(a) => a.fmt(f),
-            Approval::Unfiltered { rule_id } => write!(f, "none (rule {rule_id} can match any event of the type)"),
+            Approval::Unfiltered { rule_id } => {
+                write!(f, "none (rule {rule_id} can match any event of the type)")
+            }
         }
     }
 }
@@ -92,15 +102,24 @@ impl RuleSet {
     /// The approvers of `event_type` derived from the loaded rules; `None` when no rule has
     /// that type. Only file types whose target basename the sensor sees are meaningful.
     pub fn approvers(&self, event_type: EventType) -> Option<Approval> {
-        let finder = Finder { event_type, macros: self.macros() };
+        let finder = Finder {
+            event_type,
+            macros: self.macros(),
+        };
         let mut union: Option<TypeApprovers> = None;
         for rule in self.rules().iter().filter(|r| r.event_type == event_type) {
             match finder.required(rule.ast(), 0) {
-                None => return Some(Approval::Unfiltered { rule_id: rule.id().to_string() }),
-                Some(a) => union = Some(match union {
-                    Some(u) => u.union(a),
-                    None => a,
-                }),
+                None => {
+                    return Some(Approval::Unfiltered {
+                        rule_id: rule.id().to_string(),
+                    })
+                }
+                Some(a) => {
+                    union = Some(match union {
+                        Some(u) => u.union(a),
+                        None => a,
+                    })
+                }
             }
         }
         union.map(Approval::Approvers)
@@ -116,16 +135,22 @@ impl Finder<'_> {
     /// Approvers every event matching `e` satisfies, if the kernel can check any.
     fn required(&self, e: &Expr, depth: usize) -> Option<TypeApprovers> {
         match &e.kind {
-            ExprKind::Logic(LogicOp::And, a, b) => match (self.required(a, depth), self.required(b, depth)) {
-                (Some(x), Some(y)) => Some(if y.is_narrower_than(&x) { y } else { x }),
-                (x, y) => x.or(y),
-            },
-            ExprKind::Logic(LogicOp::Or, a, b) => Some(self.required(a, depth)?.union(self.required(b, depth)?)),
+            ExprKind::Logic(LogicOp::And, a, b) => {
+                match (self.required(a, depth), self.required(b, depth)) {
+                    (Some(x), Some(y)) => Some(if y.is_narrower_than(&x) { y } else { x }),
+                    (x, y) => x.or(y),
+                }
+            }
+            ExprKind::Logic(LogicOp::Or, a, b) => {
+                Some(self.required(a, depth)?.union(self.required(b, depth)?))
+            }
             ExprKind::Ident(name) if depth < MAX_MACRO_DEPTH => {
                 let body = self.macros.get(name)?.expr.as_ref().ok()?;
                 self.required(body, depth + 1)
             }
-            ExprKind::Compare(..) | ExprKind::InArray(..) => self.basenames(e).or_else(|| self.open_flags(e)),
+            ExprKind::Compare(..) | ExprKind::InArray(..) => {
+                self.basenames(e).or_else(|| self.open_flags(e))
+            }
             _ => None,
         }
     }
@@ -145,7 +170,9 @@ impl Finder<'_> {
                 Item::Exact(s) => s.as_str(),
                 // Whatever the wildcards match, a path glob whose text after the last `*`
                 // holds a `/` ends in that literal basename.
-                Item::Pattern(p) if is_path => p.rsplit('*').next().unwrap_or(p).rsplit_once('/')?.1,
+                Item::Pattern(p) if is_path => {
+                    p.rsplit('*').next().unwrap_or(p).rsplit_once('/')?.1
+                }
                 Item::Pattern(p) if p.contains('*') => return None,
                 Item::Pattern(p) => p.as_str(),
             };
@@ -154,7 +181,10 @@ impl Finder<'_> {
             }
             basenames.insert(name.to_string());
         }
-        Some(TypeApprovers { basenames, open_flags_mask: 0 })
+        Some(TypeApprovers {
+            basenames,
+            open_flags_mask: 0,
+        })
     }
 
     fn is_target_field(&self, name: &str, leaf: &str) -> bool {
@@ -171,7 +201,9 @@ impl Finder<'_> {
         if self.event_type != EventType::Open {
             return None;
         }
-        let ExprKind::Compare(op, lhs, rhs) = &e.kind else { return None };
+        let ExprKind::Compare(op, lhs, rhs) = &e.kind else {
+            return None;
+        };
         let value = self.constant(rhs, 0)?;
         let is_flags = |x: &Expr| matches!(&x.kind, ExprKind::Ident(f) if f == "open.flags");
         let mask = match &lhs.kind {
@@ -195,7 +227,10 @@ impl Finder<'_> {
             _ => return None,
         };
         let open_flags_mask = u32::try_from(mask).ok().filter(|m| *m != 0)?;
-        Some(TypeApprovers { basenames: BTreeSet::new(), open_flags_mask })
+        Some(TypeApprovers {
+            basenames: BTreeSet::new(),
+            open_flags_mask,
+        })
     }
 
     /// An integer known at load time: a literal, a named constant (`O_CREAT`), a macro, or a
@@ -204,7 +239,9 @@ impl Finder<'_> {
         match &e.kind {
             ExprKind::Int(i) => Some(*i),
             ExprKind::Ident(name) => match self.macros.get(name) {
-                Some(m) if depth < MAX_MACRO_DEPTH => self.constant(m.expr.as_ref().ok()?, depth + 1),
+                Some(m) if depth < MAX_MACRO_DEPTH => {
+                    self.constant(m.expr.as_ref().ok()?, depth + 1)
+                }
                 Some(_) => None,
                 None => vigil_model::consts::secl_constant(name),
             },

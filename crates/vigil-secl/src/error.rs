@@ -30,20 +30,35 @@ pub struct SeclError {
 
 impl SeclError {
     /// An error at `offset` of `source`; line and column are computed from the text.
-    pub fn at(kind: ErrorKind, source: &str, offset: usize, message: impl Into<String>) -> SeclError {
+    pub fn at(
+        kind: ErrorKind,
+        source: &str,
+        offset: usize,
+        message: impl Into<String>,
+    ) -> SeclError {
         let offset = offset.min(source.len());
         let before = source.get(..offset).unwrap_or(source);
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before[line_start..].chars().count() + 1;
-        SeclError { kind, message: message.into(), offset, line, column }
+        SeclError {
+            kind,
+            message: message.into(),
+            offset,
+            line,
+            column,
+        }
     }
 }
 
 impl fmt::Display for SeclError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line > 1 {
-            write!(f, "{} (line {}, column {})", self.message, self.line, self.column)
+            write!(
+                f,
+                "{} (line {}, column {})",
+                self.message, self.line, self.column
+            )
         } else {
             write!(f, "{} (column {})", self.message, self.column)
         }
@@ -61,7 +76,10 @@ pub(crate) struct Unplaced {
 
 impl Unplaced {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Unplaced {
-        Unplaced { kind, message: message.into() }
+        Unplaced {
+            kind,
+            message: message.into(),
+        }
     }
 
     pub fn place(self, source: &str, offset: usize) -> SeclError {

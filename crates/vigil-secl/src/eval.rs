@@ -28,8 +28,18 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn new(event: &'a Event, vars: &'a VarStore) -> Ctx<'a> {
-        let now = if event.timestamp != 0 { event.timestamp } else { wall_clock_ns() };
-        Ctx { event, now, vars, register: Cell::new(0), memo: Default::default() }
+        let now = if event.timestamp != 0 {
+            event.timestamp
+        } else {
+            wall_clock_ns()
+        };
+        Ctx {
+            event,
+            now,
+            vars,
+            register: Cell::new(0),
+            memo: Default::default(),
+        }
     }
 }
 
@@ -55,21 +65,31 @@ pub(crate) fn bool_fn(f: impl Fn(&Ctx<'_>) -> bool + Send + Sync + 'static) -> B
 pub(crate) fn int_fn(f: impl Fn(&Ctx<'_>) -> i64 + Send + Sync + 'static) -> IntFn {
     Box::new(f)
 }
-pub(crate) fn str_fn(f: impl for<'c> Fn(&'c Ctx<'c>) -> Cow<'c, str> + Send + Sync + 'static) -> StrFn {
+pub(crate) fn str_fn(
+    f: impl for<'c> Fn(&'c Ctx<'c>) -> Cow<'c, str> + Send + Sync + 'static,
+) -> StrFn {
     Box::new(f)
 }
 pub(crate) fn ip_fn(f: impl Fn(&Ctx<'_>) -> Option<IpNet> + Send + Sync + 'static) -> IpFn {
     Box::new(f)
 }
-pub(crate) fn bools_fn(f: impl Fn(&Ctx<'_>, &mut dyn FnMut(bool) -> bool) -> bool + Send + Sync + 'static) -> BoolsFn {
+pub(crate) fn bools_fn(
+    f: impl Fn(&Ctx<'_>, &mut dyn FnMut(bool) -> bool) -> bool + Send + Sync + 'static,
+) -> BoolsFn {
     Box::new(f)
 }
-pub(crate) fn ints_fn(f: impl Fn(&Ctx<'_>, &mut dyn FnMut(i64) -> bool) -> bool + Send + Sync + 'static) -> IntsFn {
+pub(crate) fn ints_fn(
+    f: impl Fn(&Ctx<'_>, &mut dyn FnMut(i64) -> bool) -> bool + Send + Sync + 'static,
+) -> IntsFn {
     Box::new(f)
 }
-pub(crate) fn strs_fn(f: impl Fn(&Ctx<'_>, &mut dyn FnMut(&str) -> bool) -> bool + Send + Sync + 'static) -> StrsFn {
+pub(crate) fn strs_fn(
+    f: impl Fn(&Ctx<'_>, &mut dyn FnMut(&str) -> bool) -> bool + Send + Sync + 'static,
+) -> StrsFn {
     Box::new(f)
 }
-pub(crate) fn ips_fn(f: impl Fn(&Ctx<'_>, &mut dyn FnMut(IpNet) -> bool) -> bool + Send + Sync + 'static) -> IpsFn {
+pub(crate) fn ips_fn(
+    f: impl Fn(&Ctx<'_>, &mut dyn FnMut(IpNet) -> bool) -> bool + Send + Sync + 'static,
+) -> IpsFn {
     Box::new(f)
 }

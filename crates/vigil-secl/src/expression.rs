@@ -29,11 +29,23 @@ impl Expression {
     }
 
     /// Compiles `source` with macros and declared variables.
-    pub fn compile_with(source: &str, macros: &HashMap<String, MacroDef>, vars: &VarDecls) -> Result<Expression, SeclError> {
+    pub fn compile_with(
+        source: &str,
+        macros: &HashMap<String, MacroDef>,
+        vars: &VarDecls,
+    ) -> Result<Expression, SeclError> {
         let ast = parse_expression(source)?;
-        let env = CompileEnv { macros, vars, fields: &EventFields };
+        let env = CompileEnv {
+            macros,
+            vars,
+            fields: &EventFields,
+        };
         let compiled = compile_bool(&ast, source, &env)?;
-        Ok(Expression { source: source.to_string(), ast, compiled })
+        Ok(Expression {
+            source: source.to_string(),
+            ast,
+            compiled,
+        })
     }
 
     /// Evaluates on an event (variables read as unset). An expression that reads fields of
@@ -45,7 +57,8 @@ impl Expression {
     /// Evaluates with a variable store.
     pub fn matches_with(&self, event: &Event, vars: &VarStore) -> bool {
         let types = &self.compiled.event_types;
-        (types.is_empty() || types.contains(&event.event_type())) && self.compiled.eval(&Ctx::new(event, vars))
+        (types.is_empty() || types.contains(&event.event_type()))
+            && self.compiled.eval(&Ctx::new(event, vars))
     }
 
     pub fn source(&self) -> &str {
@@ -73,7 +86,10 @@ impl Expression {
         let mut out = Vec::new();
         collect_conjuncts(&self.ast, &mut out);
         for t in &self.compiled.event_types {
-            out.push(Predicate { field: "evt.name".into(), test: PredicateTest::OneOf(vec![t.name().to_string()]) });
+            out.push(Predicate {
+                field: "evt.name".into(),
+                test: PredicateTest::OneOf(vec![t.name().to_string()]),
+            });
         }
         out
     }
@@ -113,19 +129,32 @@ fn collect_conjuncts(e: &Expr, out: &mut Vec<Predicate>) {
                 return;
             }
             match (&value.kind, op) {
-                (ExprKind::Str(s), CmpOp::Eq) if !s.contains("${") => out.push(Predicate { field: field.clone(), test: PredicateTest::OneOf(vec![s.clone()]) }),
+                (ExprKind::Str(s), CmpOp::Eq) if !s.contains("${") => out.push(Predicate {
+                    field: field.clone(),
+                    test: PredicateTest::OneOf(vec![s.clone()]),
+                }),
                 (ExprKind::Str(p) | ExprKind::Pattern(p), _) => {
                     if let Some(t) = pattern_test(p) {
-                        out.push(Predicate { field: field.clone(), test: t });
+                        out.push(Predicate {
+                            field: field.clone(),
+                            test: t,
+                        });
                     }
                 }
-                (ExprKind::Int(i), CmpOp::Eq) => out.push(Predicate { field: field.clone(), test: PredicateTest::IntOneOf(vec![*i]) }),
+                (ExprKind::Int(i), CmpOp::Eq) => out.push(Predicate {
+                    field: field.clone(),
+                    test: PredicateTest::IntOneOf(vec![*i]),
+                }),
                 _ => {}
             }
         }
         ExprKind::InArray(ArrayOp::In, a, b) => {
-            let ExprKind::Ident(field) = &a.kind else { return };
-            let ExprKind::Array(items) = &b.kind else { return };
+            let ExprKind::Ident(field) = &a.kind else {
+                return;
+            };
+            let ExprKind::Array(items) = &b.kind else {
+                return;
+            };
             if !pushable_field(field) || field.contains('[') {
                 return;
             }
@@ -139,9 +168,15 @@ fn collect_conjuncts(e: &Expr, out: &mut Vec<Predicate>) {
                 }
             }
             if !strs.is_empty() {
-                out.push(Predicate { field: field.clone(), test: PredicateTest::OneOf(strs) });
+                out.push(Predicate {
+                    field: field.clone(),
+                    test: PredicateTest::OneOf(strs),
+                });
             } else if !ints.is_empty() {
-                out.push(Predicate { field: field.clone(), test: PredicateTest::IntOneOf(ints) });
+                out.push(Predicate {
+                    field: field.clone(),
+                    test: PredicateTest::IntOneOf(ints),
+                });
             }
         }
         _ => {}

@@ -54,10 +54,17 @@ impl BucketIndex {
         for Requirement { field, .. } in &alternatives {
             let pos = match self.fields.iter().position(|f| f == field) {
                 Some(p) => p,
-                None => match compile_field(field, env).ok().and_then(|(v, _)| v.into_str_getter()) {
+                None => match compile_field(field, env)
+                    .ok()
+                    .and_then(|(v, _)| v.into_str_getter())
+                {
                     Some(get) => {
                         self.fields.push(field.clone());
-                        self.keyed.push(KeyedGroup { get, rules: FxMap::default(), prefixes: FxMap::default() });
+                        self.keyed.push(KeyedGroup {
+                            get,
+                            rules: FxMap::default(),
+                            prefixes: FxMap::default(),
+                        });
                         self.keyed.len() - 1
                     }
                     None => {
@@ -102,8 +109,17 @@ impl BucketIndex {
 
     /// (rules always evaluated, indexed fields, indexed rules).
     pub fn stats(&self) -> (usize, Vec<String>, usize) {
-        let keyed: std::collections::BTreeSet<usize> =
-            self.keyed.iter().flat_map(|g| g.rules.values().chain(g.prefixes.values()).flatten().copied()).collect();
+        let keyed: std::collections::BTreeSet<usize> = self
+            .keyed
+            .iter()
+            .flat_map(|g| {
+                g.rules
+                    .values()
+                    .chain(g.prefixes.values())
+                    .flatten()
+                    .copied()
+            })
+            .collect();
         (self.always.len(), self.fields.clone(), keyed.len())
     }
 
@@ -133,7 +149,9 @@ fn required_values(ast: &Expr, macros: &HashMap<String, MacroDef>) -> Option<Vec
 /// Collects the equality tests of an `||` tree; false if any branch is something else.
 fn disjunction(e: &Expr, macros: &HashMap<String, MacroDef>, out: &mut Vec<Requirement>) -> bool {
     match &e.kind {
-        ExprKind::Logic(LogicOp::Or, a, b) => disjunction(a, macros, out) && disjunction(b, macros, out),
+        ExprKind::Logic(LogicOp::Or, a, b) => {
+            disjunction(a, macros, out) && disjunction(b, macros, out)
+        }
         _ => match equality(e, macros) {
             Some(found) => {
                 out.push(found);
@@ -153,7 +171,11 @@ fn equality(e: &Expr, macros: &HashMap<String, MacroDef>) -> Option<Requirement>
     if def.ty != vigil_model::fields::FieldType::Str || def.array || def.flags.case_insensitive {
         return None;
     }
-    let mut req = Requirement { field: field.clone(), values: Vec::new(), prefixes: Vec::new() };
+    let mut req = Requirement {
+        field: field.clone(),
+        values: Vec::new(),
+        prefixes: Vec::new(),
+    };
     for item in items {
         match item {
             Item::Exact(s) if !s.contains("${") => req.values.push(s),
@@ -172,7 +194,10 @@ fn equality(e: &Expr, macros: &HashMap<String, MacroDef>) -> Option<Requirement>
 /// A test of a field against literal strings: `field == "v"`, `field =~ "p*"` (either operand
 /// order) or `field in ["a", ~"b*"]` (the array possibly through a macro). The field is not
 /// checked against the model.
-pub(crate) fn string_test<'e>(e: &'e Expr, macros: &HashMap<String, MacroDef>) -> Option<(&'e String, Vec<Item>)> {
+pub(crate) fn string_test<'e>(
+    e: &'e Expr,
+    macros: &HashMap<String, MacroDef>,
+) -> Option<(&'e String, Vec<Item>)> {
     match &e.kind {
         ExprKind::Compare(op @ (CmpOp::Eq | CmpOp::Match), a, b) => {
             let (f, v) = match (&a.kind, &b.kind) {
@@ -188,7 +213,9 @@ pub(crate) fn string_test<'e>(e: &'e Expr, macros: &HashMap<String, MacroDef>) -
             Some((f, vec![item]))
         }
         ExprKind::InArray(ArrayOp::In, a, b) => {
-            let ExprKind::Ident(f) = &a.kind else { return None };
+            let ExprKind::Ident(f) = &a.kind else {
+                return None;
+            };
             Some((f, members(b, macros, 0)?))
         }
         _ => None,
@@ -213,7 +240,9 @@ fn members(e: &Expr, macros: &HashMap<String, MacroDef>, depth: usize) -> Option
                 _ => None,
             })
             .collect(),
-        ExprKind::Ident(name) if depth < 8 => members(macros.get(name)?.expr.as_ref().ok()?, macros, depth + 1),
+        ExprKind::Ident(name) if depth < 8 => {
+            members(macros.get(name)?.expr.as_ref().ok()?, macros, depth + 1)
+        }
         _ => None,
     }
 }

@@ -34,11 +34,19 @@ pub struct Token {
     pub end: usize,
 }
 
-const PUNCTS: &[&str] = &["==", "!=", "<=", ">=", "=~", "!~", "&&", "||", "<", ">", "(", ")", "[", "]", ",", "!", "-", "+", "^", "&", "|"];
+const PUNCTS: &[&str] = &[
+    "==", "!=", "<=", ">=", "=~", "!~", "&&", "||", "<", ">", "(", ")", "[", "]", ",", "!", "-",
+    "+", "^", "&", "|",
+];
 
 /// Splits `src` into tokens.
 pub fn tokenize(src: &str) -> Result<Vec<Token>, SeclError> {
-    Lexer { src, bytes: src.as_bytes(), pos: 0 }.run()
+    Lexer {
+        src,
+        bytes: src.as_bytes(),
+        pos: 0,
+    }
+    .run()
 }
 
 struct Lexer<'a> {
@@ -89,14 +97,21 @@ impl<'a> Lexer<'a> {
                 self.ident()
             } else if c.is_ascii_digit() {
                 self.number()?
-            } else if let Some(p) = PUNCTS.iter().find(|p| self.src[self.pos..].starts_with(**p)) {
+            } else if let Some(p) = PUNCTS
+                .iter()
+                .find(|p| self.src[self.pos..].starts_with(**p))
+            {
                 self.pos += p.len();
                 Tok::Punct(p)
             } else {
                 let ch = self.src[self.pos..].chars().next().unwrap_or('?');
                 return Err(self.err(start, format!("unexpected character {ch:?}")));
             };
-            out.push(Token { tok, offset: start, end: self.pos });
+            out.push(Token {
+                tok,
+                offset: start,
+                end: self.pos,
+            });
         }
         Ok(out)
     }
@@ -105,10 +120,15 @@ impl<'a> Lexer<'a> {
     /// beginning of an identifier or number.
     fn ip_or_cidr(&mut self) -> Option<Tok> {
         let rest = &self.src[self.pos..];
-        let len = rest.bytes().take_while(|b| b.is_ascii_hexdigit() || *b == b':' || *b == b'.').count();
+        let len = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_hexdigit() || *b == b':' || *b == b'.')
+            .count();
         let text = &rest[..len];
         let is_v6 = text.contains(':');
-        let is_v4 = !is_v6 && text.bytes().filter(|b| *b == b'.').count() == 3 && text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        let is_v4 = !is_v6
+            && text.bytes().filter(|b| *b == b'.').count() == 3
+            && text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
         if !(is_v4 || is_v6) || text.parse::<std::net::IpAddr>().is_err() {
             return None;
         }
@@ -118,7 +138,10 @@ impl<'a> Lexer<'a> {
             return None;
         }
         if after == Some(b'/') {
-            let digits = rest[len + 1..].bytes().take_while(u8::is_ascii_digit).count();
+            let digits = rest[len + 1..]
+                .bytes()
+                .take_while(u8::is_ascii_digit)
+                .count();
             if digits > 0 {
                 let full = &rest[..len + 1 + digits];
                 if let Some(net) = IpNet::parse(full) {
@@ -144,7 +167,10 @@ impl<'a> Lexer<'a> {
             }
         }
         let name = &self.src[name_start..self.pos];
-        if self.peek(0) != Some(b'}') || name.is_empty() || !name.as_bytes()[0].is_ascii_alphabetic() && name.as_bytes()[0] != b'_' {
+        if self.peek(0) != Some(b'}')
+            || name.is_empty()
+            || !name.as_bytes()[0].is_ascii_alphabetic() && name.as_bytes()[0] != b'_'
+        {
             return Err(self.err(start, "malformed variable: expected ${name}"));
         }
         self.pos += 1;
@@ -178,7 +204,10 @@ impl<'a> Lexer<'a> {
                         (true, 'r') => out.push('\r'),
                         (true, '\'') => out.push('\''),
                         (true, 'x') => {
-                            let hex = self.src.get(self.pos..self.pos + 2).and_then(|h| u8::from_str_radix(h, 16).ok());
+                            let hex = self
+                                .src
+                                .get(self.pos..self.pos + 2)
+                                .and_then(|h| u8::from_str_radix(h, 16).ok());
                             match hex {
                                 Some(b) => {
                                     out.push(char::from(b));
@@ -206,7 +235,10 @@ impl<'a> Lexer<'a> {
                 self.pos += 1;
             } else if c == b'[' {
                 let rest = &self.bytes[self.pos + 1..];
-                let n = rest.iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+                let n = rest
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                    .count();
                 if rest.get(n) == Some(&b']') && rest.get(n + 1) == Some(&b'.') {
                     self.pos += n + 2;
                 } else {
@@ -222,21 +254,36 @@ impl<'a> Lexer<'a> {
     fn number(&mut self) -> Result<Tok, SeclError> {
         let start = self.pos;
         let rest = &self.src[self.pos..];
-        let word_len = rest.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+        let word_len = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
         let word = &rest[..word_len];
         self.pos += word_len;
         let bad = |me: &Self| me.err(start, format!("invalid number {word:?}"));
         if let Some(hex) = word.strip_prefix("0x").or_else(|| word.strip_prefix("0X")) {
-            return i64::from_str_radix(hex, 16).map(Tok::Int).map_err(|_| bad(self));
+            return i64::from_str_radix(hex, 16)
+                .map(Tok::Int)
+                .map_err(|_| bad(self));
         }
         if let Some(oct) = word.strip_prefix("0o").or_else(|| word.strip_prefix("0O")) {
-            return i64::from_str_radix(oct, 8).map(Tok::Int).map_err(|_| bad(self));
+            return i64::from_str_radix(oct, 8)
+                .map(Tok::Int)
+                .map_err(|_| bad(self));
         }
         if word.bytes().all(|b| b.is_ascii_digit()) {
-            let radix = if word.len() > 1 && word.starts_with('0') { 8 } else { 10 };
-            return i64::from_str_radix(word, radix).map(Tok::Int).map_err(|_| bad(self));
+            let radix = if word.len() > 1 && word.starts_with('0') {
+                8
+            } else {
+                10
+            };
+            return i64::from_str_radix(word, radix)
+                .map(Tok::Int)
+                .map_err(|_| bad(self));
         }
-        parse_duration(word).map(Tok::Duration).ok_or_else(|| bad(self))
+        parse_duration(word)
+            .map(Tok::Duration)
+            .ok_or_else(|| bad(self))
     }
 }
 
@@ -280,23 +327,41 @@ mod tests {
     fn classes() {
         assert_eq!(
             toks(r#"process.ancestors[A].name == ~"a*" # c"#),
-            vec![Tok::Ident("process.ancestors[A].name".into()), Tok::Punct("=="), Tok::Pattern("a*".into())]
+            vec![
+                Tok::Ident("process.ancestors[A].name".into()),
+                Tok::Punct("=="),
+                Tok::Pattern("a*".into())
+            ]
         );
-        assert_eq!(toks("10s 1h30m 100ms 0x10 010 12"), vec![
-            Tok::Duration(10_000_000_000),
-            Tok::Duration(5_400_000_000_000),
-            Tok::Duration(100_000_000),
-            Tok::Int(16),
-            Tok::Int(8),
-            Tok::Int(12)
-        ]);
+        assert_eq!(
+            toks("10s 1h30m 100ms 0x10 010 12"),
+            vec![
+                Tok::Duration(10_000_000_000),
+                Tok::Duration(5_400_000_000_000),
+                Tok::Duration(100_000_000),
+                Tok::Int(16),
+                Tok::Int(8),
+                Tok::Int(12)
+            ]
+        );
         assert!(matches!(toks("10.0.0.0/8")[0], Tok::Cidr(_)));
         assert!(matches!(toks("::ffff:1.2.3.4")[0], Tok::Ip(_)));
         assert!(matches!(toks("::1/128")[0], Tok::Cidr(_)));
-        assert_eq!(toks("${process.pid}"), vec![Tok::Variable("process.pid".into())]);
+        assert_eq!(
+            toks("${process.pid}"),
+            vec![Tok::Variable("process.pid".into())]
+        );
         assert_eq!(toks(r#"r"a\.b\"""#), vec![Tok::Regex(r#"a\.b""#.into())]);
         assert_eq!(toks(r#""a\tb""#), vec![Tok::Str("a\tb".into())]);
-        assert_eq!(toks("in[1]"), vec![Tok::Ident("in".into()), Tok::Punct("["), Tok::Int(1), Tok::Punct("]")]);
+        assert_eq!(
+            toks("in[1]"),
+            vec![
+                Tok::Ident("in".into()),
+                Tok::Punct("["),
+                Tok::Int(1),
+                Tok::Punct("]")
+            ]
+        );
     }
 
     #[test]

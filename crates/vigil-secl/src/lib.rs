@@ -23,4 +23,6 @@ pub use expression::{Expression, Predicate, PredicateTest};
 pub use parser::parse_expression;
 pub use policy::version::COMPATIBLE_AGENT_VERSION;
 pub use policy::{load_policies, parse_policy, Policy};
-pub use ruleset::{ExternalAction, Explanation, LoadOptions, Rule, RuleReport, RuleSet, RuleState, RuleStatus};
+pub use ruleset::{
+    Explanation, ExternalAction, LoadOptions, Rule, RuleReport, RuleSet, RuleState, RuleStatus,
+};

@@ -44,7 +44,11 @@ impl Matcher {
                 if sem.path {
                     validate_path_value(s)?;
                 }
-                Ok(if sem.case_insensitive { Matcher::ExactCi(s.to_ascii_lowercase()) } else { Matcher::Exact(s.clone()) })
+                Ok(if sem.case_insensitive {
+                    Matcher::ExactCi(s.to_ascii_lowercase())
+                } else {
+                    Matcher::Exact(s.clone())
+                })
             }
             StrLit::Plain(p) | StrLit::Pattern(p) => {
                 if sem.path {
@@ -55,10 +59,18 @@ impl Matcher {
             }
             StrLit::Regex(r) => {
                 if sem.path {
-                    return Err(format!("regular expressions are not supported on path fields (r{r:?})"));
+                    return Err(format!(
+                        "regular expressions are not supported on path fields (r{r:?})"
+                    ));
                 }
-                let src = if sem.case_insensitive { format!("(?i){r}") } else { r.clone() };
-                regex::Regex::new(&src).map(Matcher::Regex).map_err(|e| format!("invalid regular expression r{r:?}: {e}"))
+                let src = if sem.case_insensitive {
+                    format!("(?i){r}")
+                } else {
+                    r.clone()
+                };
+                regex::Regex::new(&src)
+                    .map(Matcher::Regex)
+                    .map_err(|e| format!("invalid regular expression r{r:?}: {e}"))
             }
         }
     }
@@ -91,7 +103,11 @@ fn validate_path_value(s: &str) -> Result<(), String> {
     if !s.starts_with('/') {
         return Err(format!("invalid path {s:?}: paths must be absolute"));
     }
-    if s.len() > 1 && (s.ends_with('/') || s.contains("//") || s.split('/').any(|seg| seg == "." || seg == "..")) {
+    if s.len() > 1
+        && (s.ends_with('/')
+            || s.contains("//")
+            || s.split('/').any(|seg| seg == "." || seg == ".."))
+    {
         return Err(format!("invalid path {s:?}: paths must be clean"));
     }
     Ok(())
@@ -108,9 +124,17 @@ pub struct Wildcard {
 
 impl Wildcard {
     pub fn new(pattern: &str, case_insensitive: bool) -> Wildcard {
-        let pattern = if case_insensitive { pattern.to_ascii_lowercase() } else { pattern.to_string() };
+        let pattern = if case_insensitive {
+            pattern.to_ascii_lowercase()
+        } else {
+            pattern.to_string()
+        };
         let pieces = pattern.split('*').map(str::to_string).collect();
-        Wildcard { pattern, case_insensitive, pieces }
+        Wildcard {
+            pattern,
+            case_insensitive,
+            pieces,
+        }
     }
 
     pub fn matches(&self, s: &str) -> bool {
@@ -122,8 +146,12 @@ impl Wildcard {
             Some(x) => x,
             None => return s.is_empty(),
         };
-        let Some(mut tail) = s.strip_prefix(first.as_str()) else { return false };
-        let Some((last, middle)) = rest.split_last() else { return tail.is_empty() };
+        let Some(mut tail) = s.strip_prefix(first.as_str()) else {
+            return false;
+        };
+        let Some((last, middle)) = rest.split_last() else {
+            return tail.is_empty();
+        };
         if tail.len() < last.len() || !tail.ends_with(last.as_str()) {
             return false;
         }
@@ -151,7 +179,13 @@ impl Wildcard {
 /// Iterative wildcard matching with single-star backtracking. With `separator`, `*` does not
 /// cross that byte.
 fn wildcard_match(p: &[u8], s: &[u8], ci: bool, separator: Option<u8>) -> bool {
-    let eq = |a: u8, b: u8| if ci { a == b.to_ascii_lowercase() } else { a == b };
+    let eq = |a: u8, b: u8| {
+        if ci {
+            a == b.to_ascii_lowercase()
+        } else {
+            a == b
+        }
+    };
     let (mut pi, mut si) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while si < s.len() {
@@ -189,16 +223,29 @@ pub struct PathGlob {
 impl PathGlob {
     pub fn new(pattern: &str) -> Result<PathGlob, String> {
         if pattern == "*" {
-            return Err("the pattern \"*\" is not allowed on path fields (it matches everything)".into());
+            return Err(
+                "the pattern \"*\" is not allowed on path fields (it matches everything)".into(),
+            );
         }
         let absolute = pattern.starts_with('/');
         let body = pattern.strip_prefix('/').unwrap_or(pattern);
         let segments: Vec<String> = body.split('/').map(str::to_string).collect();
         if segments.iter().any(|s| s.contains("**") && s != "**") {
-            return Err(format!("invalid path pattern {pattern:?}: `**` must be a whole path element"));
+            return Err(format!(
+                "invalid path pattern {pattern:?}: `**` must be a whole path element"
+            ));
         }
-        let prefix = if absolute { pattern.split('*').next().unwrap_or("").to_string() } else { String::new() };
-        Ok(PathGlob { pattern: pattern.to_string(), segments, absolute, prefix })
+        let prefix = if absolute {
+            pattern.split('*').next().unwrap_or("").to_string()
+        } else {
+            String::new()
+        };
+        Ok(PathGlob {
+            pattern: pattern.to_string(),
+            segments,
+            absolute,
+            prefix,
+        })
     }
 
     pub fn pattern(&self) -> &str {
@@ -207,7 +254,10 @@ impl PathGlob {
 
     /// The last element when it has no wildcard (its basename is a literal).
     pub fn literal_basename(&self) -> Option<&str> {
-        self.segments.last().map(String::as_str).filter(|b| !b.contains('*') && !b.is_empty())
+        self.segments
+            .last()
+            .map(String::as_str)
+            .filter(|b| !b.contains('*') && !b.is_empty())
     }
 
     pub fn matches(&self, path: &str) -> bool {
@@ -221,7 +271,8 @@ impl PathGlob {
             }
         } else {
             // A relative pattern matches the trailing elements of an absolute path.
-            path.match_indices('/').any(|(i, _)| match_segments(&self.segments, Some(&path[i + 1..])))
+            path.match_indices('/')
+                .any(|(i, _)| match_segments(&self.segments, Some(&path[i + 1..])))
         }
     }
 }
@@ -236,7 +287,9 @@ fn next_part(rest: Option<&str>) -> Option<(&str, Option<&str>)> {
 }
 
 fn match_segments(pattern: &[String], rest: Option<&str>) -> bool {
-    let Some((first, more)) = pattern.split_first() else { return rest.is_none() };
+    let Some((first, more)) = pattern.split_first() else {
+        return rest.is_none();
+    };
     if first == "**" {
         if more.is_empty() {
             return next_part(rest).is_some_and(|(head, _)| !head.is_empty());
@@ -253,7 +306,10 @@ fn match_segments(pattern: &[String], rest: Option<&str>) -> bool {
         }
     }
     match next_part(rest) {
-        Some((head, tail)) => wildcard_match(first.as_bytes(), head.as_bytes(), false, Some(b'/')) && match_segments(more, tail),
+        Some((head, tail)) => {
+            wildcard_match(first.as_bytes(), head.as_bytes(), false, Some(b'/'))
+                && match_segments(more, tail)
+        }
         None => false,
     }
 }
@@ -309,7 +365,9 @@ enum Shape<'p> {
 }
 
 fn shape(pattern: &str) -> Shape<'_> {
-    let Some(rest) = pattern.strip_prefix('*') else { return Shape::Other };
+    let Some(rest) = pattern.strip_prefix('*') else {
+        return Shape::Other;
+    };
     match rest.strip_suffix('*') {
         Some(needle) if !needle.is_empty() && !needle.contains('*') => Shape::Needle(needle),
         None if !rest.is_empty() && !rest.contains('*') => Shape::Suffix(rest),
@@ -342,9 +400,20 @@ impl StrSet {
         let needles = if needles.is_empty() {
             None
         } else {
-            Some(AhoCorasick::new(&needles).map_err(|e| format!("cannot compile the patterns {needles:?}: {e}"))?)
+            Some(
+                AhoCorasick::new(&needles)
+                    .map_err(|e| format!("cannot compile the patterns {needles:?}: {e}"))?,
+            )
         };
-        Ok(StrSet { exact, exact_set, case_insensitive: sem.case_insensitive, suffixes, suffix_starts, needles, others })
+        Ok(StrSet {
+            exact,
+            exact_set,
+            case_insensitive: sem.case_insensitive,
+            suffixes,
+            suffix_starts,
+            needles,
+            others,
+        })
     }
 
     pub fn matches(&self, s: &str) -> bool {
@@ -370,7 +439,11 @@ impl StrSet {
 
     fn suffix_hit(&self, s: &str) -> bool {
         !self.suffixes.is_empty()
-            && s.bytes().enumerate().any(|(i, b)| self.suffix_starts[usize::from(b)] && s.is_char_boundary(i) && self.suffixes.contains(&s[i..]))
+            && s.bytes().enumerate().any(|(i, b)| {
+                self.suffix_starts[usize::from(b)]
+                    && s.is_char_boundary(i)
+                    && self.suffixes.contains(&s[i..])
+            })
     }
 
     pub fn cost(&self) -> u32 {
@@ -402,9 +475,17 @@ mod tests {
         assert!(!glob("/usr/*", s));
         assert!(glob("/tmp/**", "/tmp/a/b/c"));
         assert!(!glob("/tmp/**", "/tmp"));
-        assert!(glob("/home/*/.aws/credentials", "/home/bob/.aws/credentials"));
-        assert!(!glob("/home/*/.aws/credentials", "/home/bob/x/.aws/credentials"));
-        assert!(glob("/a/**/b", "/a/b") && glob("/a/**/b", "/a/x/y/b") && !glob("/a/**/b", "/a/x/c"));
+        assert!(glob(
+            "/home/*/.aws/credentials",
+            "/home/bob/.aws/credentials"
+        ));
+        assert!(!glob(
+            "/home/*/.aws/credentials",
+            "/home/bob/x/.aws/credentials"
+        ));
+        assert!(
+            glob("/a/**/b", "/a/b") && glob("/a/**/b", "/a/x/y/b") && !glob("/a/**/b", "/a/x/c")
+        );
         assert!(PathGlob::new("/a/x**/b").is_err());
     }
 
@@ -414,33 +495,109 @@ mod tests {
         assert!(!Wildcard::new("aa*", false).matches("baa"));
         assert!(Wildcard::new("*.EXAMPLE.com", true).matches("a.example.COM"));
         assert!(Wildcard::new("a*b*c", false).matches("a/x/b/y/c"));
-        assert!(Wildcard::new("*", false).matches("") && Wildcard::new("a*a", false).matches("aa") && !Wildcard::new("a*a", false).matches("a"));
-        assert!(Wildcard::new("ab", false).matches("ab") && !Wildcard::new("ab", false).matches("abc"));
+        assert!(
+            Wildcard::new("*", false).matches("")
+                && Wildcard::new("a*a", false).matches("aa")
+                && !Wildcard::new("a*a", false).matches("a")
+        );
+        assert!(
+            Wildcard::new("ab", false).matches("ab") && !Wildcard::new("ab", false).matches("abc")
+        );
         assert!(Wildcard::new("*stratum+tcp*", false).matches("xmrig -o stratum+tcp://p:3333"));
-        let items: Vec<StrLit> = (0..10).map(|i| StrLit::Plain(format!("v{i}"))).chain([StrLit::Pattern("x*".into())]).collect();
+        let items: Vec<StrLit> = (0..10)
+            .map(|i| StrLit::Plain(format!("v{i}")))
+            .chain([StrLit::Pattern("x*".into())])
+            .collect();
         let set = StrSet::compile(&items, StrSemantics::default()).unwrap();
         assert!(set.matches("v7") && set.matches("xyz") && !set.matches("v10"));
-        let ci = StrSet::compile(&[StrLit::Plain("Example.COM".into())], StrSemantics { path: false, case_insensitive: true }).unwrap();
+        let ci = StrSet::compile(
+            &[StrLit::Plain("Example.COM".into())],
+            StrSemantics {
+                path: false,
+                case_insensitive: true,
+            },
+        )
+        .unwrap();
         assert!(ci.matches("example.com") && ci.matches("EXAMPLE.com"));
-        assert!(Matcher::compile(&StrLit::Regex("a".into()), StrSemantics { path: true, case_insensitive: false }, false).is_err());
+        assert!(Matcher::compile(
+            &StrLit::Regex("a".into()),
+            StrSemantics {
+                path: true,
+                case_insensitive: false
+            },
+            false
+        )
+        .is_err());
         // Suffix and needle patterns take the fast paths, with the same answers.
-        let pats: Vec<StrLit> = ["*.pool.org", "*stratum+tcp*", "*é.net", "a*b", "*", "**x"].iter().map(|p| StrLit::Pattern(p.to_string())).collect();
+        let pats: Vec<StrLit> = ["*.pool.org", "*stratum+tcp*", "*é.net", "a*b", "*", "**x"]
+            .iter()
+            .map(|p| StrLit::Pattern(p.to_string()))
+            .collect();
         for ci in [false, true] {
-            let set = StrSet::compile(&pats, StrSemantics { path: false, case_insensitive: ci }).unwrap();
+            let set = StrSet::compile(
+                &pats,
+                StrSemantics {
+                    path: false,
+                    case_insensitive: ci,
+                },
+            )
+            .unwrap();
             for (v, want) in [
-                ("eu.pool.org", true), (".pool.org", true), ("pool.org", true), ("xpool.org", true),
-                ("-o stratum+tcp://x", true), ("stratum+tcp", true), ("café.net", true), ("aXb", true), ("", true),
+                ("eu.pool.org", true),
+                (".pool.org", true),
+                ("pool.org", true),
+                ("xpool.org", true),
+                ("-o stratum+tcp://x", true),
+                ("stratum+tcp", true),
+                ("café.net", true),
+                ("aXb", true),
+                ("", true),
             ] {
                 assert_eq!(set.matches(v), want, "{v} ci={ci}");
-                let one_by_one = pats.iter().any(|p| Matcher::compile(p, StrSemantics { path: false, case_insensitive: ci }, true).unwrap().matches(v));
+                let one_by_one = pats.iter().any(|p| {
+                    Matcher::compile(
+                        p,
+                        StrSemantics {
+                            path: false,
+                            case_insensitive: ci,
+                        },
+                        true,
+                    )
+                    .unwrap()
+                    .matches(v)
+                });
                 assert_eq!(one_by_one, want, "{v} ci={ci} (matchers)");
             }
         }
-        let ci = StrSet::compile(&[StrLit::Pattern("*.Pool.ORG".into()), StrLit::Pattern("*NeEdLe*".into())], StrSemantics { path: false, case_insensitive: true }).unwrap();
+        let ci = StrSet::compile(
+            &[
+                StrLit::Pattern("*.Pool.ORG".into()),
+                StrLit::Pattern("*NeEdLe*".into()),
+            ],
+            StrSemantics {
+                path: false,
+                case_insensitive: true,
+            },
+        )
+        .unwrap();
         assert!(ci.matches("EU.POOL.org") && ci.matches("a needle b") && !ci.matches("pool.orgs"));
-        let cs = StrSet::compile(&[StrLit::Pattern("*.Pool.ORG".into())], StrSemantics::default()).unwrap();
+        let cs = StrSet::compile(
+            &[StrLit::Pattern("*.Pool.ORG".into())],
+            StrSemantics::default(),
+        )
+        .unwrap();
         assert!(cs.matches("x.Pool.ORG") && !cs.matches("x.pool.org"));
-        assert!(Matcher::compile(&StrLit::Plain("rel/x".into()), StrSemantics { path: true, case_insensitive: false }, false).is_err());
-        assert!(Matcher::compile(&StrLit::Regex("(".into()), StrSemantics::default(), false).is_err());
+        assert!(Matcher::compile(
+            &StrLit::Plain("rel/x".into()),
+            StrSemantics {
+                path: true,
+                case_insensitive: false
+            },
+            false
+        )
+        .is_err());
+        assert!(
+            Matcher::compile(&StrLit::Regex("(".into()), StrSemantics::default(), false).is_err()
+        );
     }
 }

@@ -16,7 +16,10 @@ pub struct IpNet {
 impl IpNet {
     /// A single address.
     pub fn host(ip: IpAddr) -> IpNet {
-        IpNet { addr: to_u128(ip), prefix: 128 }
+        IpNet {
+            addr: to_u128(ip),
+            prefix: 128,
+        }
     }
 
     /// `ip/prefix`, where `prefix` counts in the address's own family (0..=32 for IPv4).
@@ -26,7 +29,10 @@ impl IpNet {
             IpAddr::V6(_) if prefix <= 128 => prefix,
             _ => return None,
         };
-        Some(IpNet { addr: to_u128(ip) & mask(prefix), prefix })
+        Some(IpNet {
+            addr: to_u128(ip) & mask(prefix),
+            prefix,
+        })
     }
 
     /// Parses `1.2.3.4`, `::1`, `10.0.0.0/8` or `2001:db8::/32`.
@@ -92,9 +98,14 @@ mod tests {
         assert!(a.overlaps(&IpNet::parse("::ffff:192.168.0.1").unwrap()));
         assert!(a.overlaps(&IpNet::parse("192.168.0.0/16").unwrap()));
         assert!(!a.overlaps(&IpNet::parse("10.0.0.0/8").unwrap()));
-        assert!(IpNet::parse("192.168.0.16/16").unwrap().overlaps(&IpNet::parse("192.168.1.1/8").unwrap()));
+        assert!(IpNet::parse("192.168.0.16/16")
+            .unwrap()
+            .overlaps(&IpNet::parse("192.168.1.1/8").unwrap()));
         assert!(!IpNet::parse("::1").unwrap().overlaps(&a));
         assert!(IpNet::parse("1.2.3.4/33").is_none());
-        assert_eq!(IpNet::parse("10.1.2.3/8").unwrap().to_string(), "10.0.0.0/8");
+        assert_eq!(
+            IpNet::parse("10.1.2.3/8").unwrap().to_string(),
+            "10.0.0.0/8"
+        );
     }
 }

@@ -21,7 +21,12 @@ const MAX_DEPTH: usize = 256;
 /// Parses a rule expression.
 pub fn parse_expression(src: &str) -> Result<Expr, SeclError> {
     let tokens = tokenize(src)?;
-    let mut p = Parser { src, tokens, pos: 0, depth: 0 };
+    let mut p = Parser {
+        src,
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
     if p.tokens.is_empty() {
         return Err(SeclError::at(ErrorKind::Syntax, src, 0, "empty expression"));
     }
@@ -44,7 +49,10 @@ struct Parser<'s> {
 
 impl<'s> Parser<'s> {
     fn err_here(&self, msg: impl Into<String>) -> SeclError {
-        let offset = self.tokens.get(self.pos).map_or(self.src.len(), |t| t.offset);
+        let offset = self
+            .tokens
+            .get(self.pos)
+            .map_or(self.src.len(), |t| t.offset);
         SeclError::at(ErrorKind::Syntax, self.src, offset, msg)
     }
 
@@ -57,12 +65,17 @@ impl<'s> Parser<'s> {
     }
 
     fn offset(&self) -> usize {
-        self.tokens.get(self.pos).map_or(self.src.len(), |t| t.offset)
+        self.tokens
+            .get(self.pos)
+            .map_or(self.src.len(), |t| t.offset)
     }
 
     /// End offset of the previous token.
     fn prev_end(&self) -> usize {
-        self.pos.checked_sub(1).and_then(|i| self.tokens.get(i)).map_or(0, |t| t.end)
+        self.pos
+            .checked_sub(1)
+            .and_then(|i| self.tokens.get(i))
+            .map_or(0, |t| t.end)
     }
 
     fn is_punct(&self, p: &str) -> bool {
@@ -105,7 +118,11 @@ impl<'s> Parser<'s> {
     }
 
     fn node(&self, kind: ExprKind, start: usize) -> Expr {
-        Expr { kind, start, end: self.prev_end().max(start) }
+        Expr {
+            kind,
+            start,
+            end: self.prev_end().max(start),
+        }
     }
 
     /// `Comparison { op Comparison }`, folded to the right (`a && b || c` = `a && (b || c)`).
@@ -129,7 +146,11 @@ impl<'s> Parser<'s> {
         let mut out = operands.pop().expect("at least one operand");
         while let (Some(op), Some(lhs)) = (ops.pop(), operands.pop()) {
             let (start, end) = (lhs.start, out.end);
-            out = Expr { kind: ExprKind::Logic(op, Box::new(lhs), Box::new(out)), start, end };
+            out = Expr {
+                kind: ExprKind::Logic(op, Box::new(lhs), Box::new(out)),
+                start,
+                end,
+            };
         }
         self.depth -= 1;
         Ok(out)
@@ -174,7 +195,8 @@ impl<'s> Parser<'s> {
         } else if self.is_word("allin") {
             self.pos += 1;
             Some(ArrayOp::AllIn)
-        } else if self.is_word("not") && matches!(self.peek_at(1), Some(Tok::Ident(i)) if i == "in") {
+        } else if self.is_word("not") && matches!(self.peek_at(1), Some(Tok::Ident(i)) if i == "in")
+        {
             self.pos += 2;
             Some(ArrayOp::NotIn)
         } else {
@@ -227,7 +249,9 @@ impl<'s> Parser<'s> {
     fn unary(&mut self) -> Result<Expr, SeclError> {
         self.enter()?;
         let start = self.offset();
-        let op = if self.is_punct("!") || (self.is_word("not") && !matches!(self.peek_at(1), Some(Tok::Ident(i)) if i == "in")) {
+        let op = if self.is_punct("!")
+            || (self.is_word("not") && !matches!(self.peek_at(1), Some(Tok::Ident(i)) if i == "in"))
+        {
             Some(UnaryOp::Not)
         } else if self.is_punct("-") {
             Some(UnaryOp::Neg)
@@ -313,32 +337,58 @@ mod tests {
             ExprKind::Unary(op, a) => format!("{:?}{}", op, shape(a)),
             ExprKind::Ident(i) => i.clone(),
             ExprKind::Int(i) => i.to_string(),
-            ExprKind::Array(items) => format!("[{}]", items.iter().map(shape).collect::<Vec<_>>().join(",")),
+            ExprKind::Array(items) => format!(
+                "[{}]",
+                items.iter().map(shape).collect::<Vec<_>>().join(",")
+            ),
             other => format!("{other:?}"),
         }
     }
 
     #[test]
     fn logic_is_one_right_recursive_level() {
-        assert_eq!(shape(&parse_expression("a && b || c").unwrap()), "(a And (b Or c))");
-        assert_eq!(shape(&parse_expression("a or b and c").unwrap()), "(a Or (b And c))");
-        assert_eq!(shape(&parse_expression("not a && b").unwrap()), "(Nota And b)");
+        assert_eq!(
+            shape(&parse_expression("a && b || c").unwrap()),
+            "(a And (b Or c))"
+        );
+        assert_eq!(
+            shape(&parse_expression("a or b and c").unwrap()),
+            "(a Or (b And c))"
+        );
+        assert_eq!(
+            shape(&parse_expression("not a && b").unwrap()),
+            "(Nota And b)"
+        );
     }
 
     #[test]
     fn precedence_levels() {
-        assert_eq!(shape(&parse_expression("1 == 1 & 1").unwrap()), "(1 == (1 And 1))");
-        assert_eq!(shape(&parse_expression("1 - 2 + 3").unwrap()), "((1 Sub 2) Add 3)");
-        assert_eq!(shape(&parse_expression("a & b | c").unwrap()), "(a And (b Or c))");
+        assert_eq!(
+            shape(&parse_expression("1 == 1 & 1").unwrap()),
+            "(1 == (1 And 1))"
+        );
+        assert_eq!(
+            shape(&parse_expression("1 - 2 + 3").unwrap()),
+            "((1 Sub 2) Add 3)"
+        );
+        assert_eq!(
+            shape(&parse_expression("a & b | c").unwrap()),
+            "(a And (b Or c))"
+        );
         assert_eq!(shape(&parse_expression("--3").unwrap()), "NegNeg3");
-        assert_eq!(shape(&parse_expression("x not in [1, 2]").unwrap()), "(x NotIn [1,2])");
+        assert_eq!(
+            shape(&parse_expression("x not in [1, 2]").unwrap()),
+            "(x NotIn [1,2])"
+        );
     }
 
     #[test]
     fn spans_and_errors() {
         let src = "a == 1 && (b == 2)";
         let e = parse_expression(src).unwrap();
-        let ExprKind::Logic(_, l, r) = &e.kind else { panic!("logic") };
+        let ExprKind::Logic(_, l, r) = &e.kind else {
+            panic!("logic")
+        };
         assert_eq!(l.text(src), "a == 1");
         assert_eq!(r.text(src), "(b == 2)");
         let err = parse_expression("a == 1 &&").unwrap_err();

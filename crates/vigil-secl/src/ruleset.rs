@@ -10,10 +10,12 @@ use vigil_model::fields::{field, FieldType};
 use vigil_model::{Event, EventType};
 
 use crate::ast::{Expr, ExprKind};
-use crate::compile::{compile_bool, compile_field, compile_value, CompileEnv, Compiled, EventFields, MacroDef, Val};
+use crate::compile::{
+    compile_bool, compile_field, compile_value, CompileEnv, Compiled, EventFields, MacroDef, Val,
+};
 use crate::error::{ErrorKind, SeclError};
-use crate::index::BucketIndex;
 use crate::eval::Ctx;
+use crate::index::BucketIndex;
 use crate::parser::{parse_expression, parse_macro};
 use crate::policy::filter::FilterModel;
 use crate::policy::version::{satisfies, Version, COMPATIBLE_AGENT_VERSION};
@@ -51,7 +53,13 @@ impl RuleStatus {
 
     /// Whether the rule failed to load (as opposed to being deliberately left out).
     pub fn is_error(self) -> bool {
-        matches!(self, RuleStatus::UnsupportedEventType | RuleStatus::SyntaxError | RuleStatus::TypeError | RuleStatus::UnknownField)
+        matches!(
+            self,
+            RuleStatus::UnsupportedEventType
+                | RuleStatus::SyntaxError
+                | RuleStatus::TypeError
+                | RuleStatus::UnknownField
+        )
     }
 
     fn of(kind: ErrorKind) -> RuleStatus {
@@ -83,10 +91,25 @@ pub struct RuleReport {
 /// An action other than `set`, for the agent to carry out on a match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExternalAction {
-    Kill { signal: String, signal_number: i64, scope: String },
-    Hash { field: String, max_file_size: u64 },
-    CoreDump { process: bool, mount: bool, dentry: bool, no_compression: bool },
-    Log { level: String, message: String },
+    Kill {
+        signal: String,
+        signal_number: i64,
+        scope: String,
+    },
+    Hash {
+        field: String,
+        max_file_size: u64,
+    },
+    CoreDump {
+        process: bool,
+        mount: bool,
+        dentry: bool,
+        no_compression: bool,
+    },
+    Log {
+        level: String,
+        message: String,
+    },
 }
 
 struct SetAction {
@@ -145,7 +168,10 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { agent_version: COMPATIBLE_AGENT_VERSION, filter_model: FilterModel::current() }
+        LoadOptions {
+            agent_version: COMPATIBLE_AGENT_VERSION,
+            filter_model: FilterModel::current(),
+        }
     }
 }
 
@@ -176,7 +202,9 @@ pub struct RuleSet {
 }
 
 fn tags_text(tags: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
-    tags.iter().map(|(k, v)| (k.clone(), scalar_text(v))).collect()
+    tags.iter()
+        .map(|(k, v)| (k.clone(), scalar_text(v)))
+        .collect()
 }
 
 fn report(m: &MergedRule, status: RuleStatus, message: impl Into<String>) -> RuleReport {
@@ -203,32 +231,64 @@ fn filters_admit(filters: &[String], model: &FilterModel) -> Result<Option<Strin
     }
     let macros = HashMap::new();
     let vars = VarDecls::default();
-    let env = CompileEnv { macros: &macros, vars: &vars, fields: model };
+    let env = CompileEnv {
+        macros: &macros,
+        vars: &vars,
+        fields: model,
+    };
     for f in filters {
         let ast = parse_expression(f)?;
         let c = compile_bool(&ast, f, &env)?;
         match c.constant {
             Some(true) => return Ok(None),
             Some(false) => {}
-            None => return Err(SeclError::at(ErrorKind::Type, f, 0, "filters may only use os / kernel fields")),
+            None => {
+                return Err(SeclError::at(
+                    ErrorKind::Type,
+                    f,
+                    0,
+                    "filters may only use os / kernel fields",
+                ))
+            }
         }
     }
-    Ok(Some(format!("excluded by filters {}", filters.join(" || "))))
+    Ok(Some(format!(
+        "excluded by filters {}",
+        filters.join(" || ")
+    )))
 }
 
 fn macro_def(m: &MergedMacro) -> MacroDef {
     let (source, expr) = match (&m.error, &m.def.expression, &m.def.values) {
-        (Some(e), _, _) => (String::new(), Err(SeclError::at(ErrorKind::Syntax, "", 0, e.clone()))),
+        (Some(e), _, _) => (
+            String::new(),
+            Err(SeclError::at(ErrorKind::Syntax, "", 0, e.clone())),
+        ),
         (None, Some(expr), _) => (expr.clone(), parse_macro(expr)),
         (None, None, Some(values)) => {
-            let quoted: Vec<String> = values.iter().map(|v| serde_json::to_string(v).unwrap_or_default()).collect();
+            let quoted: Vec<String> = values
+                .iter()
+                .map(|v| serde_json::to_string(v).unwrap_or_default())
+                .collect();
             let src = format!("[{}]", quoted.join(", "));
             let parsed = parse_macro(&src);
             (src, parsed)
         }
-        (None, None, None) => (String::new(), Err(SeclError::at(ErrorKind::Syntax, "", 0, "macro has neither expression nor values"))),
+        (None, None, None) => (
+            String::new(),
+            Err(SeclError::at(
+                ErrorKind::Syntax,
+                "",
+                0,
+                "macro has neither expression nor values",
+            )),
+        ),
     };
-    MacroDef { id: m.def.id.clone(), source, expr }
+    MacroDef {
+        id: m.def.id.clone(),
+        source,
+        expr,
+    }
 }
 
 /// A rule that passed the definition checks, waiting to be compiled.
@@ -242,11 +302,16 @@ impl RuleSet {
     /// Loads policies into a rule set. Never fails: each rule carries its status.
     pub fn load(policies: &[Policy], opts: &LoadOptions) -> RuleSet {
         let keep_macro = |m: &MacroDefinition| {
-            m.agent_version.as_deref().is_none_or(|c| satisfies(c, opts.agent_version).unwrap_or(false))
+            m.agent_version
+                .as_deref()
+                .is_none_or(|c| satisfies(c, opts.agent_version).unwrap_or(false))
                 && matches!(filters_admit(&m.filters, &opts.filter_model), Ok(None))
         };
         let (merged_macros, merged_rules) = merge(policies, &keep_macro);
-        let macros: HashMap<String, MacroDef> = merged_macros.iter().map(|m| (m.def.id.clone(), macro_def(m))).collect();
+        let macros: HashMap<String, MacroDef> = merged_macros
+            .iter()
+            .map(|m| (m.def.id.clone(), macro_def(m)))
+            .collect();
 
         let mut reports: Vec<Option<RuleReport>> = vec![None; merged_rules.len()];
         let mut candidates: Vec<(usize, Candidate<'_>)> = Vec::new();
@@ -263,7 +328,11 @@ impl RuleSet {
                 match satisfies(c, opts.agent_version) {
                     Ok(true) => {}
                     Ok(false) => {
-                        reports[i] = Some(report(m, RuleStatus::AgentVersion, format!("agent_version {c:?} does not admit {}", opts.agent_version)));
+                        reports[i] = Some(report(
+                            m,
+                            RuleStatus::AgentVersion,
+                            format!("agent_version {c:?} does not admit {}", opts.agent_version),
+                        ));
                         continue;
                     }
                     Err(e) => {
@@ -285,7 +354,14 @@ impl RuleSet {
             }
             let source = m.def.expression.clone().unwrap_or_default();
             match parse_expression(&source) {
-                Ok(ast) => candidates.push((i, Candidate { merged: m, source, ast })),
+                Ok(ast) => candidates.push((
+                    i,
+                    Candidate {
+                        merged: m,
+                        source,
+                        ast,
+                    },
+                )),
                 Err(e) => reports[i] = Some(report(m, RuleStatus::SyntaxError, e.to_string())),
             }
         }
@@ -309,12 +385,21 @@ impl RuleSet {
             }
         }
         for (i, set) in deferred {
-            let env = CompileEnv { macros: &macros, vars: &vars, fields: &EventFields };
+            let env = CompileEnv {
+                macros: &macros,
+                vars: &vars,
+                fields: &EventFields,
+            };
             let expr = set.expression.clone().unwrap_or_default();
-            let shape = parse_expression(&expr).and_then(|ast| compile_value(&ast, &expr, &env)).map(|v| v.shape());
+            let shape = parse_expression(&expr)
+                .and_then(|ast| compile_value(&ast, &expr, &env))
+                .map(|v| v.shape());
             let res = match shape {
                 Ok(Some((ty, array))) => declare(&set, ty, array || set.append, &mut vars),
-                Ok(None) => Err((RuleStatus::TypeError, format!("variable `{}`: IP values cannot be stored", set.name))),
+                Ok(None) => Err((
+                    RuleStatus::TypeError,
+                    format!("variable `{}`: IP values cannot be stored", set.name),
+                )),
                 Err(e) => Err((RuleStatus::of(e.kind), format!("set `{}`: {e}", set.name))),
             };
             if let Err(e) = res {
@@ -329,23 +414,47 @@ impl RuleSet {
                 reports[i] = Some(report(c.merged, status, msg));
                 continue;
             }
-            let env = CompileEnv { macros: &macros, vars: &vars, fields: &EventFields };
+            let env = CompileEnv {
+                macros: &macros,
+                vars: &vars,
+                fields: &EventFields,
+            };
             match compile_rule(&c, &env) {
                 Ok(rule) => {
-                    unfilled.extend(rule.compiled.fields.iter().copied().filter(|f| field(f).is_some_and(|d| !d.filled)));
+                    unfilled.extend(
+                        rule.compiled
+                            .fields
+                            .iter()
+                            .copied()
+                            .filter(|f| field(f).is_some_and(|d| !d.filled)),
+                    );
                     reports[i] = Some(rule.report.clone());
                     rules.push(rule);
                 }
                 Err((status, msg)) => reports[i] = Some(report(c.merged, status, msg)),
             }
         }
-        let mut buckets: Vec<BucketIndex> = EventType::ALL.iter().map(|_| BucketIndex::default()).collect();
-        let env = CompileEnv { macros: &macros, vars: &vars, fields: &EventFields };
+        let mut buckets: Vec<BucketIndex> = EventType::ALL
+            .iter()
+            .map(|_| BucketIndex::default())
+            .collect();
+        let env = CompileEnv {
+            macros: &macros,
+            vars: &vars,
+            fields: &EventFields,
+        };
         for (i, r) in rules.iter().enumerate() {
             buckets[r.event_type as usize].add(i, &r.ast, &env);
         }
         let reports = reports.into_iter().flatten().collect();
-        RuleSet { rules, reports, buckets, vars, macros, unfilled }
+        RuleSet {
+            rules,
+            reports,
+            buckets,
+            vars,
+            macros,
+            unfilled,
+        }
     }
 
     /// Every rule of the merged policies, loaded or not, in policy order.
@@ -396,7 +505,12 @@ impl RuleSet {
     }
 
     pub fn new_state(&self) -> RuleState {
-        RuleState { vars: VarStore::new(), last_match: vec![0; self.rules.len()], pending: Vec::new(), candidates: Vec::new() }
+        RuleState {
+            vars: VarStore::new(),
+            last_match: vec![0; self.rules.len()],
+            pending: Vec::new(),
+            candidates: Vec::new(),
+        }
     }
 
     /// Evaluates the rules of the event's type; pushes the indexes of matching rules to `out`
@@ -408,7 +522,12 @@ impl RuleSet {
         }
         let first = out.len();
         {
-            let RuleState { vars, last_match, pending, candidates } = state;
+            let RuleState {
+                vars,
+                last_match,
+                pending,
+                candidates,
+            } = state;
             let ctx = Ctx::new(event, vars);
             bucket.candidates(&ctx, candidates);
             for &i in candidates.iter() {
@@ -425,7 +544,9 @@ impl RuleSet {
                 }
                 out.push(i);
                 for a in &rule.actions {
-                    let Action::Set(set) = &a.action else { continue };
+                    let Action::Set(set) = &a.action else {
+                        continue;
+                    };
                     if a.filter.as_ref().is_some_and(|f| !f.eval(&ctx)) {
                         continue;
                     }
@@ -446,21 +567,38 @@ impl RuleSet {
         if out.len() == first {
             return;
         }
-        let now = if event.timestamp != 0 { event.timestamp } else { crate::eval::wall_clock_ns() };
+        let now = if event.timestamp != 0 {
+            event.timestamp
+        } else {
+            crate::eval::wall_clock_ns()
+        };
         for (var, key, value, append) in state.pending.drain(..) {
-            state.vars.set(var, self.vars.decl(var), key, value, append, now);
+            state
+                .vars
+                .set(var, self.vars.decl(var), key, value, append, now);
         }
     }
 
     /// Evaluates one loaded rule's expression on an event (no actions, no throttling).
     pub fn evaluate_rule(&self, index: usize, event: &Event, state: &RuleState) -> bool {
-        self.rules[index].compiled.eval(&Ctx::new(event, &state.vars))
+        self.rules[index]
+            .compiled
+            .eval(&Ctx::new(event, &state.vars))
     }
 
     /// Evaluates every sub-expression of a loaded rule on an event (no actions run).
-    pub fn explain(&self, rule_id: &str, event: &Event, state: &RuleState) -> Option<Vec<Explanation>> {
+    pub fn explain(
+        &self,
+        rule_id: &str,
+        event: &Event,
+        state: &RuleState,
+    ) -> Option<Vec<Explanation>> {
         let rule = self.rules.iter().find(|r| r.report.id == rule_id)?;
-        let env = CompileEnv { macros: &self.macros, vars: &self.vars, fields: &EventFields };
+        let env = CompileEnv {
+            macros: &self.macros,
+            vars: &self.vars,
+            fields: &EventFields,
+        };
         let ctx = Ctx::new(event, &state.vars);
         let mut out = Vec::new();
         explain_node(&rule.ast, &rule.report.expression, &env, &ctx, 0, &mut out);
@@ -468,9 +606,22 @@ impl RuleSet {
     }
 }
 
-fn explain_node(e: &Expr, src: &str, env: &CompileEnv<'_>, ctx: &Ctx<'_>, depth: usize, out: &mut Vec<Explanation>) {
-    let Ok(c) = compile_bool(e, src, env) else { return };
-    out.push(Explanation { depth, text: e.text(src).split_whitespace().collect::<Vec<_>>().join(" "), value: c.eval(ctx) });
+fn explain_node(
+    e: &Expr,
+    src: &str,
+    env: &CompileEnv<'_>,
+    ctx: &Ctx<'_>,
+    depth: usize,
+    out: &mut Vec<Explanation>,
+) {
+    let Ok(c) = compile_bool(e, src, env) else {
+        return;
+    };
+    out.push(Explanation {
+        depth,
+        text: e.text(src).split_whitespace().collect::<Vec<_>>().join(" "),
+        value: c.eval(ctx),
+    });
     match &e.kind {
         ExprKind::Logic(_, a, b) => {
             explain_node(a, src, env, ctx, depth + 1, out);
@@ -489,10 +640,26 @@ fn explain_node(e: &Expr, src: &str, env: &CompileEnv<'_>, ctx: &Ctx<'_>, depth:
 }
 
 fn var_name(set: &SetDefinition) -> Result<(String, Scope), (RuleStatus, String)> {
-    let scope = Scope::parse(set.scope.as_deref().unwrap_or(""))
-        .ok_or_else(|| (RuleStatus::TypeError, format!("set `{}`: unknown scope {:?}", set.name, set.scope.as_deref().unwrap_or(""))))?;
-    if set.name.is_empty() || !set.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        return Err((RuleStatus::SyntaxError, format!("set: invalid variable name {:?}", set.name)));
+    let scope = Scope::parse(set.scope.as_deref().unwrap_or("")).ok_or_else(|| {
+        (
+            RuleStatus::TypeError,
+            format!(
+                "set `{}`: unknown scope {:?}",
+                set.name,
+                set.scope.as_deref().unwrap_or("")
+            ),
+        )
+    })?;
+    if set.name.is_empty()
+        || !set
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return Err((
+            RuleStatus::SyntaxError,
+            format!("set: invalid variable name {:?}", set.name),
+        ));
     }
     Ok((format!("{}{}", scope.prefix(), set.name), scope))
 }
@@ -502,7 +669,9 @@ fn yaml_value(v: &Value) -> Option<VarValue> {
         Value::Bool(b) => VarValue::Bool(*b),
         Value::Number(n) => VarValue::Int(n.as_i64()?),
         Value::String(s) => VarValue::Str(s.clone()),
-        Value::Sequence(items) if items.iter().all(|i| i.is_i64()) => VarValue::Ints(items.iter().filter_map(Value::as_i64).collect()),
+        Value::Sequence(items) if items.iter().all(|i| i.is_i64()) => {
+            VarValue::Ints(items.iter().filter_map(Value::as_i64).collect())
+        }
         Value::Sequence(items) => VarValue::Strs(items.iter().map(scalar_text).collect()),
         _ => return None,
     })
@@ -511,17 +680,43 @@ fn yaml_value(v: &Value) -> Option<VarValue> {
 /// Declares a `set` variable whose type is known without compiling (value, default_value or
 /// field). `Ok(false)`: only an expression gives the type.
 fn declare_static(set: &SetDefinition, vars: &mut VarDecls) -> Result<bool, (RuleStatus, String)> {
-    let sources = [set.value.is_some(), set.field.is_some(), set.expression.is_some()].iter().filter(|b| **b).count();
+    let sources = [
+        set.value.is_some(),
+        set.field.is_some(),
+        set.expression.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
     if sources != 1 {
-        return Err((RuleStatus::SyntaxError, format!("set `{}`: exactly one of value, field, expression is required", set.name)));
+        return Err((
+            RuleStatus::SyntaxError,
+            format!(
+                "set `{}`: exactly one of value, field, expression is required",
+                set.name
+            ),
+        ));
     }
     let shape = if let Some(v) = set.value.as_ref().or(set.default_value.as_ref()) {
-        let v = yaml_value(v).ok_or_else(|| (RuleStatus::TypeError, format!("set `{}`: unsupported value", set.name)))?;
+        let v = yaml_value(v).ok_or_else(|| {
+            (
+                RuleStatus::TypeError,
+                format!("set `{}`: unsupported value", set.name),
+            )
+        })?;
         Some(v.shape())
     } else if let Some(f) = &set.field {
-        let def = field(f).ok_or_else(|| (RuleStatus::UnknownField, format!("set `{}`: unknown field `{f}`", set.name)))?;
+        let def = field(f).ok_or_else(|| {
+            (
+                RuleStatus::UnknownField,
+                format!("set `{}`: unknown field `{f}`", set.name),
+            )
+        })?;
         if def.ty == FieldType::Ip {
-            return Err((RuleStatus::TypeError, format!("set `{}`: IP fields cannot be stored", set.name)));
+            return Err((
+                RuleStatus::TypeError,
+                format!("set `{}`: IP fields cannot be stored", set.name),
+            ));
         }
         Some((def.ty, def.array))
     } else {
@@ -533,33 +728,71 @@ fn declare_static(set: &SetDefinition, vars: &mut VarDecls) -> Result<bool, (Rul
     }
 }
 
-fn declare(set: &SetDefinition, ty: FieldType, array: bool, vars: &mut VarDecls) -> Result<VarId, (RuleStatus, String)> {
+fn declare(
+    set: &SetDefinition,
+    ty: FieldType,
+    array: bool,
+    vars: &mut VarDecls,
+) -> Result<VarId, (RuleStatus, String)> {
     let (name, scope) = var_name(set)?;
     let ttl = match &set.ttl {
-        Some(v) => duration_ns(v).map_err(|e| (RuleStatus::SyntaxError, format!("set `{}`: ttl: {e}", set.name)))?,
+        Some(v) => duration_ns(v).map_err(|e| {
+            (
+                RuleStatus::SyntaxError,
+                format!("set `{}`: ttl: {e}", set.name),
+            )
+        })?,
         None => 0,
     };
     let default = match set.default_value.as_ref().and_then(yaml_value) {
-        Some(VarValue::Str(s)) if array => VarValue::Strs(if s.is_empty() { Vec::new() } else { vec![s] }),
+        Some(VarValue::Str(s)) if array => {
+            VarValue::Strs(if s.is_empty() { Vec::new() } else { vec![s] })
+        }
         Some(VarValue::Int(i)) if array => VarValue::Ints(vec![i]),
         Some(v) if v.shape() == (ty, array) => v,
-        Some(_) => return Err((RuleStatus::TypeError, format!("set `{}`: default_value does not match the variable's type", set.name))),
+        Some(_) => {
+            return Err((
+                RuleStatus::TypeError,
+                format!(
+                    "set `{}`: default_value does not match the variable's type",
+                    set.name
+                ),
+            ))
+        }
         None => VarValue::zero(ty, array),
     };
     let size = set.size.unwrap_or(if set.append { 100 } else { 0 });
-    vars.declare(VarDecl { name, scope, ty, array, default, inherited: set.inherited, size, ttl })
-        .map_err(|e| (RuleStatus::TypeError, e))
+    vars.declare(VarDecl {
+        name,
+        scope,
+        ty,
+        array,
+        default,
+        inherited: set.inherited,
+        size,
+        ttl,
+    })
+    .map_err(|e| (RuleStatus::TypeError, e))
 }
 
 fn compile_rule(c: &Candidate<'_>, env: &CompileEnv<'_>) -> Result<Rule, (RuleStatus, String)> {
     let def = &c.merged.def;
-    let compiled = compile_bool(&c.ast, &c.source, env).map_err(|e| (RuleStatus::of(e.kind), e.to_string()))?;
+    let compiled = compile_bool(&c.ast, &c.source, env)
+        .map_err(|e| (RuleStatus::of(e.kind), e.to_string()))?;
     let event_type = match compiled.event_types.len() {
         1 => *compiled.event_types.iter().next().expect("one event type"),
-        0 => return Err((RuleStatus::TypeError, "the rule uses no event-specific field, so it has no event type".into())),
+        0 => {
+            return Err((
+                RuleStatus::TypeError,
+                "the rule uses no event-specific field, so it has no event type".into(),
+            ))
+        }
         _ => {
             let names: Vec<&str> = compiled.event_types.iter().map(|t| t.name()).collect();
-            return Err((RuleStatus::TypeError, format!("the rule mixes event types: {}", names.join(", "))));
+            return Err((
+                RuleStatus::TypeError,
+                format!("the rule mixes event types: {}", names.join(", ")),
+            ));
         }
     };
     let mut actions = Vec::new();
@@ -572,36 +805,81 @@ fn compile_rule(c: &Candidate<'_>, env: &CompileEnv<'_>) -> Result<Rule, (RuleSt
             ),
             None => None,
         };
-        let n = [a.set.is_some(), a.kill.is_some(), a.hash.is_some(), a.coredump.is_some(), a.log.is_some()].iter().filter(|b| **b).count();
+        let n = [
+            a.set.is_some(),
+            a.kill.is_some(),
+            a.hash.is_some(),
+            a.coredump.is_some(),
+            a.log.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
         if n != 1 {
-            return Err((RuleStatus::SyntaxError, "each action needs exactly one of set, kill, hash, coredump, log".into()));
+            return Err((
+                RuleStatus::SyntaxError,
+                "each action needs exactly one of set, kill, hash, coredump, log".into(),
+            ));
         }
         let action = if let Some(set) = &a.set {
             Action::Set(compile_set(set, env)?)
         } else if let Some(k) = &a.kill {
             let signal_number = vigil_model::consts::secl_constant(&k.signal)
                 .filter(|_| k.signal.starts_with("SIG"))
-                .ok_or_else(|| (RuleStatus::TypeError, format!("kill: unknown signal {:?}", k.signal)))?;
+                .ok_or_else(|| {
+                    (
+                        RuleStatus::TypeError,
+                        format!("kill: unknown signal {:?}", k.signal),
+                    )
+                })?;
             let scope = k.scope.clone().unwrap_or_else(|| "process".into());
             if !matches!(scope.as_str(), "process" | "container" | "cgroup") {
-                return Err((RuleStatus::TypeError, format!("kill: unknown scope {scope:?}")));
+                return Err((
+                    RuleStatus::TypeError,
+                    format!("kill: unknown scope {scope:?}"),
+                ));
             }
-            Action::External(ExternalAction::Kill { signal: k.signal.clone(), signal_number, scope })
+            Action::External(ExternalAction::Kill {
+                signal: k.signal.clone(),
+                signal_number,
+                scope,
+            })
         } else if let Some(h) = &a.hash {
-            let default = if event_type == EventType::Exec { "exec.file" } else { "open.file" };
+            let default = if event_type == EventType::Exec {
+                "exec.file"
+            } else {
+                "open.file"
+            };
             let f = h.field.clone().unwrap_or_else(|| default.into());
             if field(&format!("{f}.path")).is_none() {
-                return Err((RuleStatus::UnknownField, format!("hash: `{f}` is not a file")));
+                return Err((
+                    RuleStatus::UnknownField,
+                    format!("hash: `{f}` is not a file"),
+                ));
             }
-            Action::External(ExternalAction::Hash { field: f, max_file_size: h.max_file_size.unwrap_or(5 * 1024 * 1024) })
+            Action::External(ExternalAction::Hash {
+                field: f,
+                max_file_size: h.max_file_size.unwrap_or(5 * 1024 * 1024),
+            })
         } else if let Some(d) = &a.coredump {
             if !(d.process || d.mount || d.dentry) {
-                return Err((RuleStatus::SyntaxError, "coredump: at least one of process, mount, dentry is required".into()));
+                return Err((
+                    RuleStatus::SyntaxError,
+                    "coredump: at least one of process, mount, dentry is required".into(),
+                ));
             }
-            Action::External(ExternalAction::CoreDump { process: d.process, mount: d.mount, dentry: d.dentry, no_compression: d.no_compression })
+            Action::External(ExternalAction::CoreDump {
+                process: d.process,
+                mount: d.mount,
+                dentry: d.dentry,
+                no_compression: d.no_compression,
+            })
         } else {
             let l = a.log.clone().unwrap_or_default();
-            Action::External(ExternalAction::Log { level: l.level.unwrap_or_else(|| "info".into()), message: l.message.unwrap_or_default() })
+            Action::External(ExternalAction::Log {
+                level: l.level.unwrap_or_else(|| "info".into()),
+                message: l.message.unwrap_or_default(),
+            })
         };
         actions.push(RuleAction { filter, action });
     }
@@ -609,25 +887,53 @@ fn compile_rule(c: &Candidate<'_>, env: &CompileEnv<'_>) -> Result<Rule, (RuleSt
         Some(v) => duration_ns(v).map_err(|e| (RuleStatus::SyntaxError, format!("every: {e}")))?,
         None => 0,
     };
-    Ok(Rule { report: report(c.merged, RuleStatus::Loaded, ""), event_type, every, compiled, ast: c.ast.clone(), actions })
+    Ok(Rule {
+        report: report(c.merged, RuleStatus::Loaded, ""),
+        event_type,
+        every,
+        compiled,
+        ast: c.ast.clone(),
+        actions,
+    })
 }
 
-fn compile_set(set: &SetDefinition, env: &CompileEnv<'_>) -> Result<SetAction, (RuleStatus, String)> {
+fn compile_set(
+    set: &SetDefinition,
+    env: &CompileEnv<'_>,
+) -> Result<SetAction, (RuleStatus, String)> {
     let (name, _) = var_name(set)?;
-    let (var, decl) = env.vars.get(&name).ok_or_else(|| (RuleStatus::TypeError, format!("set `{name}`: not declared")))?;
+    let (var, decl) = env
+        .vars
+        .get(&name)
+        .ok_or_else(|| (RuleStatus::TypeError, format!("set `{name}`: not declared")))?;
     let err = |e: SeclError| (RuleStatus::of(e.kind), format!("set `{name}`: {e}"));
     let value = if let Some(v) = &set.value {
-        let v = yaml_value(v).ok_or_else(|| (RuleStatus::TypeError, format!("set `{name}`: unsupported value")))?;
+        let v = yaml_value(v).ok_or_else(|| {
+            (
+                RuleStatus::TypeError,
+                format!("set `{name}`: unsupported value"),
+            )
+        })?;
         const_val(v)
     } else if let Some(f) = &set.field {
         compile_field(f, env).map_err(|u| err(u.place(f, 0)))?.0
     } else {
         let src = set.expression.clone().unwrap_or_default();
-        parse_expression(&src).and_then(|ast| compile_value(&ast, &src, env)).map_err(err)?
+        parse_expression(&src)
+            .and_then(|ast| compile_value(&ast, &src, env))
+            .map_err(err)?
     };
     match value.shape() {
         Some((ty, _)) if ty == decl.ty => {}
-        _ => return Err((RuleStatus::TypeError, format!("set `{name}`: value type does not match the variable's type {}", decl.ty.as_str()))),
+        _ => {
+            return Err((
+                RuleStatus::TypeError,
+                format!(
+                    "set `{name}`: value type does not match the variable's type {}",
+                    decl.ty.as_str()
+                ),
+            ))
+        }
     }
     let scope_field = match &set.scope_field {
         Some(f) => {
@@ -639,7 +945,12 @@ fn compile_set(set: &SetDefinition, env: &CompileEnv<'_>) -> Result<SetAction, (
         }
         None => None,
     };
-    Ok(SetAction { var, value, append: set.append, scope_field })
+    Ok(SetAction {
+        var,
+        value,
+        append: set.append,
+        scope_field,
+    })
 }
 
 fn const_val(v: VarValue) -> Val {

@@ -192,7 +192,10 @@ impl VarStore {
                 if own.is_some() || !decl.inherited {
                     own
                 } else {
-                    event.process.ancestors().find_map(|p| slot.by_pid.get(&p.pid))
+                    event
+                        .process
+                        .ancestors()
+                        .find_map(|p| slot.by_pid.get(&p.pid))
                 }
             }
             Scope::Container => container_key(event).and_then(|k| slot.by_name.get(k)),
@@ -224,7 +227,14 @@ impl VarStore {
     }
 
     /// Visits the live elements of a string list variable.
-    pub fn any_str(&self, id: VarId, decl: &VarDecl, event: &Event, now: u64, visit: &mut dyn FnMut(&str) -> bool) -> bool {
+    pub fn any_str(
+        &self,
+        id: VarId,
+        decl: &VarDecl,
+        event: &Event,
+        now: u64,
+        visit: &mut dyn FnMut(&str) -> bool,
+    ) -> bool {
         match self.entry(id, decl, event, now).map(|e| &e.value) {
             Some(Stored::Strs(v)) => v.iter().any(|(s, exp)| alive(*exp, now) && visit(s)),
             Some(Stored::Scalar(VarValue::Strs(v))) => v.iter().any(|s| visit(s)),
@@ -235,7 +245,14 @@ impl VarStore {
         }
     }
 
-    pub fn any_int(&self, id: VarId, decl: &VarDecl, event: &Event, now: u64, visit: &mut dyn FnMut(i64) -> bool) -> bool {
+    pub fn any_int(
+        &self,
+        id: VarId,
+        decl: &VarDecl,
+        event: &Event,
+        now: u64,
+        visit: &mut dyn FnMut(i64) -> bool,
+    ) -> bool {
         match self.entry(id, decl, event, now).map(|e| &e.value) {
             Some(Stored::Ints(v)) => v.iter().any(|(i, exp)| alive(*exp, now) && visit(*i)),
             Some(Stored::Scalar(VarValue::Ints(v))) => v.iter().any(|i| visit(*i)),
@@ -258,16 +275,37 @@ impl VarStore {
     }
 
     /// Sets (or, with `append`, adds to) a variable.
-    pub fn set(&mut self, id: VarId, decl: &VarDecl, key: ScopeKey, value: VarValue, append: bool, now: u64) {
+    pub fn set(
+        &mut self,
+        id: VarId,
+        decl: &VarDecl,
+        key: ScopeKey,
+        value: VarValue,
+        append: bool,
+        now: u64,
+    ) {
         if self.slots.len() <= id {
             self.slots.resize_with(id + 1, Slot::default);
         }
         let slot = &mut self.slots[id];
-        let expires = if decl.ttl == 0 { 0 } else { now.saturating_add(decl.ttl) };
+        let expires = if decl.ttl == 0 {
+            0
+        } else {
+            now.saturating_add(decl.ttl)
+        };
         let entry = match key {
-            ScopeKey::Global => slot.global.get_or_insert_with(|| Entry { value: Stored::Scalar(value.clone()), expires }),
-            ScopeKey::Pid(pid) => slot.by_pid.entry(pid).or_insert_with(|| Entry { value: Stored::Scalar(value.clone()), expires }),
-            ScopeKey::Name(name) => slot.by_name.entry(name).or_insert_with(|| Entry { value: Stored::Scalar(value.clone()), expires }),
+            ScopeKey::Global => slot.global.get_or_insert_with(|| Entry {
+                value: Stored::Scalar(value.clone()),
+                expires,
+            }),
+            ScopeKey::Pid(pid) => slot.by_pid.entry(pid).or_insert_with(|| Entry {
+                value: Stored::Scalar(value.clone()),
+                expires,
+            }),
+            ScopeKey::Name(name) => slot.by_name.entry(name).or_insert_with(|| Entry {
+                value: Stored::Scalar(value.clone()),
+                expires,
+            }),
         };
         if !append {
             entry.value = Stored::Scalar(value);
@@ -276,12 +314,20 @@ impl VarStore {
         }
         // Append lists: elements expire individually; the list itself does not.
         entry.expires = 0;
-        let cap = if decl.size == 0 { usize::MAX } else { decl.size };
+        let cap = if decl.size == 0 {
+            usize::MAX
+        } else {
+            decl.size
+        };
         match value {
             VarValue::Str(s) => push_unique(&mut entry.value, Elem::S(s), expires, cap, now),
-            VarValue::Strs(v) => v.into_iter().for_each(|s| push_unique(&mut entry.value, Elem::S(s), expires, cap, now)),
+            VarValue::Strs(v) => v
+                .into_iter()
+                .for_each(|s| push_unique(&mut entry.value, Elem::S(s), expires, cap, now)),
             VarValue::Int(i) => push_unique(&mut entry.value, Elem::I(i), expires, cap, now),
-            VarValue::Ints(v) => v.into_iter().for_each(|i| push_unique(&mut entry.value, Elem::I(i), expires, cap, now)),
+            VarValue::Ints(v) => v
+                .into_iter()
+                .for_each(|i| push_unique(&mut entry.value, Elem::I(i), expires, cap, now)),
             VarValue::Bool(b) => entry.value = Stored::Scalar(VarValue::Bool(b)),
         }
     }
@@ -350,7 +396,10 @@ fn push_unique(value: &mut Stored, elem: Elem, expires: u64, cap: usize, now: u6
 }
 
 fn container_key(event: &Event) -> Option<&str> {
-    let id = event.container.as_ref().map_or(event.process.container_id(), |c| c.id.as_str());
+    let id = event
+        .container
+        .as_ref()
+        .map_or(event.process.container_id(), |c| c.id.as_str());
     (!id.is_empty()).then_some(id)
 }
 
@@ -404,18 +453,43 @@ mod tests {
     use vigil_model::EventData;
 
     fn decl(name: &str, scope: Scope, array: bool, inherited: bool, ttl: u64) -> VarDecl {
-        VarDecl { name: name.into(), scope, ty: FieldType::Str, array, default: VarValue::zero(FieldType::Str, array), inherited, size: 2, ttl }
+        VarDecl {
+            name: name.into(),
+            scope,
+            ty: FieldType::Str,
+            array,
+            default: VarValue::zero(FieldType::Str, array),
+            inherited,
+            size: 2,
+            ttl,
+        }
     }
 
     #[test]
     fn scoped_inherited_ttl_and_bounded_lists() {
-        let parent = Arc::new(Process { pid: 10, cgroup: "/a".into(), ..Process::default() });
-        let child = Arc::new(Process { pid: 11, cgroup: "/a".into(), ancestor: Some(parent.clone()), ..Process::default() });
+        let parent = Arc::new(Process {
+            pid: 10,
+            cgroup: "/a".into(),
+            ..Process::default()
+        });
+        let child = Arc::new(Process {
+            pid: 11,
+            cgroup: "/a".into(),
+            ancestor: Some(parent.clone()),
+            ..Process::default()
+        });
         let ev_parent = Event::new(100, parent, EventData::Fork);
         let ev_child = Event::new(100, child, EventData::Fork);
         let mut store = VarStore::new();
         let d = decl("process.k", Scope::Process, false, true, 50);
-        store.set(0, &d, VarStore::key_for(d.scope, &ev_parent).unwrap(), VarValue::Str("v".into()), false, 100);
+        store.set(
+            0,
+            &d,
+            VarStore::key_for(d.scope, &ev_parent).unwrap(),
+            VarValue::Str("v".into()),
+            false,
+            100,
+        );
         assert_eq!(store.get_str(0, &d, &ev_child, 120), Some("v"));
         assert_eq!(store.get_str(0, &d, &ev_child, 151), None, "expired");
         let not_inherited = decl("process.k", Scope::Process, false, false, 0);
@@ -423,14 +497,25 @@ mod tests {
 
         let l = decl("cgroup.l", Scope::Cgroup, true, false, 0);
         for v in ["a", "b", "a", "c"] {
-            store.set(1, &l, VarStore::key_for(l.scope, &ev_child).unwrap(), VarValue::Str(v.into()), true, 100);
+            store.set(
+                1,
+                &l,
+                VarStore::key_for(l.scope, &ev_child).unwrap(),
+                VarValue::Str(v.into()),
+                true,
+                100,
+            );
         }
         let mut seen = Vec::new();
         store.any_str(1, &l, &ev_parent, 100, &mut |s| {
             seen.push(s.to_string());
             false
         });
-        assert_eq!(seen, vec!["a", "c"], "deduplicated, capped at size 2, oldest evicted");
+        assert_eq!(
+            seen,
+            vec!["a", "c"],
+            "deduplicated, capped at size 2, oldest evicted"
+        );
         assert!(VarStore::key_for(Scope::Container, &ev_child).is_none());
     }
 

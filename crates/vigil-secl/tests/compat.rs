@@ -25,7 +25,10 @@ fn datadog_default_policy_loads() {
         return;
     };
     let policies = load_policies(&[path]).expect("policy parses");
-    let opts = LoadOptions { agent_version: COMPATIBLE_AGENT_VERSION, filter_model: FilterModel::linux("6.8.0-45-generic") };
+    let opts = LoadOptions {
+        agent_version: COMPATIBLE_AGENT_VERSION,
+        filter_model: FilterModel::linux("6.8.0-45-generic"),
+    };
     let rs = RuleSet::load(&policies, &opts);
     // The kernel constants table is filled on another branch; until it is, rules failing only
     // on a named constant are listed but not counted.
@@ -33,25 +36,50 @@ fn datadog_default_policy_loads() {
     let mut unexpected = Vec::new();
     let mut waiting_for_constants = 0;
     for r in rs.reports() {
-        if !constants_ready && r.status == RuleStatus::UnknownField && missing_constant(&r.message) {
+        if !constants_ready && r.status == RuleStatus::UnknownField && missing_constant(&r.message)
+        {
             waiting_for_constants += 1;
             continue;
         }
         match r.status {
-            RuleStatus::Loaded | RuleStatus::Filtered | RuleStatus::AgentVersion | RuleStatus::Disabled => {}
-            RuleStatus::UnsupportedEventType if ACCEPTED_UNSUPPORTED.iter().any(|t| r.message.contains(&format!("`{t}`"))) => {}
+            RuleStatus::Loaded
+            | RuleStatus::Filtered
+            | RuleStatus::AgentVersion
+            | RuleStatus::Disabled => {}
+            RuleStatus::UnsupportedEventType
+                if ACCEPTED_UNSUPPORTED
+                    .iter()
+                    .any(|t| r.message.contains(&format!("`{t}`"))) => {}
             _ => unexpected.push(format!("{} [{}]: {}", r.id, r.status.as_str(), r.message)),
         }
     }
-    let loaded = rs.reports().iter().filter(|r| r.status == RuleStatus::Loaded).count();
-    eprintln!("loaded {loaded} of {} rules ({waiting_for_constants} wait for the constants table)", rs.reports().len());
-    assert!(unexpected.is_empty(), "{} rules failed:\n{}", unexpected.len(), unexpected.join("\n"));
-    assert!(loaded + waiting_for_constants > 200, "only {loaded} rules loaded");
+    let loaded = rs
+        .reports()
+        .iter()
+        .filter(|r| r.status == RuleStatus::Loaded)
+        .count();
+    eprintln!(
+        "loaded {loaded} of {} rules ({waiting_for_constants} wait for the constants table)",
+        rs.reports().len()
+    );
+    assert!(
+        unexpected.is_empty(),
+        "{} rules failed:\n{}",
+        unexpected.len(),
+        unexpected.join("\n")
+    );
+    assert!(
+        loaded + waiting_for_constants > 200,
+        "only {loaded} rules loaded"
+    );
 }
 
 /// `unknown field `O_CREAT``: an all-caps identifier, i.e. a named constant.
 fn missing_constant(message: &str) -> bool {
-    message.split('`').nth(1).is_some_and(|name| name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+    message.split('`').nth(1).is_some_and(|name| {
+        name.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    })
 }
 
 /// The per-bucket index never changes results: evaluating through it equals evaluating every
@@ -67,14 +95,37 @@ fn index_preserves_matches_on_datadog_policy() {
         return;
     };
     let policies = load_policies(&[path]).expect("policy parses");
-    let rs = RuleSet::load(&policies, &LoadOptions { agent_version: COMPATIBLE_AGENT_VERSION, filter_model: FilterModel::linux("6.8.0") });
+    let rs = RuleSet::load(
+        &policies,
+        &LoadOptions {
+            agent_version: COMPATIBLE_AGENT_VERSION,
+            filter_model: FilterModel::linux("6.8.0"),
+        },
+    );
     let mut events = Vec::new();
-    for p in ["/etc/shadow", "/etc/pam.d/sshd", "/etc/sudoers.d/x", "/root/.ssh/authorized_keys", "/home/bob/.aws/credentials", "/proc/12/environ", "/etc/ld.so.preload", "/var/spool/cron/crontabs/root", "/tmp/x", "/etc/passwd"] {
+    for p in [
+        "/etc/shadow",
+        "/etc/pam.d/sshd",
+        "/etc/sudoers.d/x",
+        "/root/.ssh/authorized_keys",
+        "/home/bob/.aws/credentials",
+        "/proc/12/environ",
+        "/etc/ld.so.preload",
+        "/var/spool/cron/crontabs/root",
+        "/tmp/x",
+        "/etc/passwd",
+    ] {
         for flags in [0, 0o1, 0o101, 0o1102] {
             events.push(common::open(p, flags));
         }
-        events.push(common::event(EventData::Unlink(UnlinkEvent { file: File::from_path(p), flags: 0 })));
-        events.push(common::event(EventData::Mkdir(MkdirEvent { file: File::from_path(p), mode: 0o755 })));
+        events.push(common::event(EventData::Unlink(UnlinkEvent {
+            file: File::from_path(p),
+            flags: 0,
+        })));
+        events.push(common::event(EventData::Mkdir(MkdirEvent {
+            file: File::from_path(p),
+            mode: 0o755,
+        })));
     }
     events.push(common::exec());
     events.push(common::dns("pool.supportxmr.com"));
@@ -92,5 +143,8 @@ fn index_preserves_matches_on_datadog_policy() {
         assert_eq!(got, expected, "event {:?}", e.event_type());
         total += got.len();
     }
-    assert!(total > 10, "the sample should exercise matching rules ({total})");
+    assert!(
+        total > 10,
+        "the sample should exercise matching rules ({total})"
+    );
 }

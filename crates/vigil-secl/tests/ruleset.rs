@@ -8,15 +8,27 @@ use std::path::Path;
 use common::*;
 use vigil_model::EventType;
 use vigil_secl::policy::filter::FilterModel;
-use vigil_secl::{parse_policy, ExternalAction, LoadOptions, RuleSet, RuleStatus, COMPATIBLE_AGENT_VERSION};
+use vigil_secl::{
+    parse_policy, ExternalAction, LoadOptions, RuleSet, RuleStatus, COMPATIBLE_AGENT_VERSION,
+};
 
 fn load(yaml: &str) -> RuleSet {
     let p = parse_policy("test.policy", Path::new("test.policy"), yaml).expect("policy");
-    RuleSet::load(&[p], &LoadOptions { agent_version: COMPATIBLE_AGENT_VERSION, filter_model: FilterModel::linux("5.10.50-generic") })
+    RuleSet::load(
+        &[p],
+        &LoadOptions {
+            agent_version: COMPATIBLE_AGENT_VERSION,
+            filter_model: FilterModel::linux("5.10.50-generic"),
+        },
+    )
 }
 
 fn status(rs: &RuleSet, id: &str) -> (RuleStatus, String) {
-    let r = rs.reports().iter().find(|r| r.id == id).unwrap_or_else(|| panic!("no report for {id}"));
+    let r = rs
+        .reports()
+        .iter()
+        .find(|r| r.id == id)
+        .unwrap_or_else(|| panic!("no report for {id}"));
     (r.status, r.message.clone())
 }
 
@@ -67,9 +79,15 @@ rules:
     ] {
         assert_eq!(status(&rs, id).0, s, "{id}: {}", status(&rs, id).1);
     }
-    assert_eq!(rs.event_types().into_iter().collect::<Vec<_>>(), vec![EventType::Exec]);
+    assert_eq!(
+        rs.event_types().into_iter().collect::<Vec<_>>(),
+        vec![EventType::Exec]
+    );
     let r = rs.reports().iter().find(|r| r.id == "ok").unwrap();
-    assert_eq!((r.policy.as_str(), r.policy_version.as_str()), ("test.policy", "2.0.0"));
+    assert_eq!(
+        (r.policy.as_str(), r.policy_version.as_str()),
+        ("test.policy", "2.0.0")
+    );
 }
 
 #[test]
@@ -82,7 +100,10 @@ rules:
 "#,
     );
     let mut st = rs.new_state();
-    assert_eq!(matches(&rs, &mut st, &open("/etc/shadow", 0)), vec!["shadow"]);
+    assert_eq!(
+        matches(&rs, &mut st, &open("/etc/shadow", 0)),
+        vec!["shadow"]
+    );
     assert_eq!(matches(&rs, &mut st, &exec()), vec!["shell"]);
     assert!(matches(&rs, &mut st, &open("/etc/passwd", 0)).is_empty());
     assert!(matches(&rs, &mut st, &dns("x.org")).is_empty());
@@ -111,9 +132,15 @@ rules:
         assert_eq!(r.status, RuleStatus::Loaded, "{}: {}", r.id, r.message);
     }
     let mut st = rs.new_state();
-    assert!(matches(&rs, &mut st, &exec()).is_empty(), "variables start unset");
+    assert!(
+        matches(&rs, &mut st, &exec()).is_empty(),
+        "variables start unset"
+    );
     assert_eq!(matches(&rs, &mut st, &open("/etc/shadow", 0)), vec!["mark"]);
-    assert_eq!(matches(&rs, &mut st, &open("/etc/shadow", 0)), vec!["second_time"]);
+    assert_eq!(
+        matches(&rs, &mut st, &open("/etc/shadow", 0)),
+        vec!["second_time"]
+    );
     assert_eq!(matches(&rs, &mut st, &exec()), vec!["by_process"]);
     // After the TTL the cgroup list forgets "shadow": `mark` fires again.
     let mut later = open("/etc/shadow", 0);
@@ -142,7 +169,14 @@ rules:
     assert_eq!(status(&rs, "bad_kill").0, RuleStatus::TypeError);
     let rule = rs.rules().iter().find(|r| r.id() == "throttled").unwrap();
     let actions: Vec<_> = rule.external_actions().cloned().collect();
-    assert_eq!(actions[0], ExternalAction::Kill { signal: "SIGKILL".into(), signal_number: 9, scope: "process".into() });
+    assert_eq!(
+        actions[0],
+        ExternalAction::Kill {
+            signal: "SIGKILL".into(),
+            signal_number: 9,
+            scope: "process".into()
+        }
+    );
     assert!(matches!(&actions[1], ExternalAction::Hash { field, .. } if field == "open.file"));
     let mut st = rs.new_state();
     let e = open("/etc/shadow", 0);
@@ -155,14 +189,26 @@ rules:
 
 #[test]
 fn explanations_show_each_sub_expression() {
-    let rs = load(r#"{rules: [{id: r, expression: 'exec.comm == "sh" && (process.uid == 1 || process.pid == 300)'}]}"#);
+    let rs = load(
+        r#"{rules: [{id: r, expression: 'exec.comm == "sh" && (process.uid == 1 || process.pid == 300)'}]}"#,
+    );
     let exp = rs.explain("r", &exec(), &rs.new_state()).expect("loaded");
-    let lines: Vec<(usize, &str, bool)> = exp.iter().map(|l| (l.depth, l.text.as_str(), l.value)).collect();
-    assert_eq!(lines, vec![
-        (0, r#"exec.comm == "sh" && (process.uid == 1 || process.pid == 300)"#, true),
-        (1, r#"exec.comm == "sh""#, true),
-        (1, "(process.uid == 1 || process.pid == 300)", true),
-        (2, "process.uid == 1", false),
-        (2, "process.pid == 300", true),
-    ]);
+    let lines: Vec<(usize, &str, bool)> = exp
+        .iter()
+        .map(|l| (l.depth, l.text.as_str(), l.value))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            (
+                0,
+                r#"exec.comm == "sh" && (process.uid == 1 || process.pid == 300)"#,
+                true
+            ),
+            (1, r#"exec.comm == "sh""#, true),
+            (1, "(process.uid == 1 || process.pid == 300)", true),
+            (2, "process.uid == 1", false),
+            (2, "process.pid == 300", true),
+        ]
+    );
 }

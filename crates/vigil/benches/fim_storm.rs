@@ -59,7 +59,11 @@ impl Vigil {
                 break;
             }
         }
-        Vigil { child, stderr, summary }
+        Vigil {
+            child,
+            stderr,
+            summary,
+        }
     }
 
     /// SIGINT, then the final line (`vigil stopped: N kernel events, ...`).
@@ -67,15 +71,23 @@ impl Vigil {
         // SAFETY: signalling our own child.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
         let mut rest = String::new();
-        self.stderr.read_to_string(&mut rest).expect("read vigil stderr");
+        self.stderr
+            .read_to_string(&mut rest)
+            .expect("read vigil stderr");
         let status = self.child.wait().expect("wait vigil");
         assert!(status.success(), "vigil exited with {status}:\n{rest}");
-        rest.lines().find(|l| l.starts_with("vigil stopped")).unwrap_or("(no final line)").to_string()
+        rest.lines()
+            .find(|l| l.starts_with("vigil stopped"))
+            .unwrap_or("(no final line)")
+            .to_string()
     }
 }
 
 fn main() {
-    let n: u64 = std::env::var("VIGIL_STORM_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let n: u64 = std::env::var("VIGIL_STORM_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
     let dir = std::env::temp_dir().join(format!("vigil-fim-storm-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let target: PathBuf = dir.join("storm-target");
@@ -92,14 +104,29 @@ fn main() {
     let scenarios: [(&str, Vec<&str>); 4] = [
         ("default policy", vec![]),
         ("default policy, --no-approvers", vec!["--no-approvers"]),
-        ("no-match policy", vec!["--no-default-policy", "--policy", no_match_arg]),
-        ("no-match policy, --no-approvers", vec!["--no-default-policy", "--policy", no_match_arg, "--no-approvers"]),
+        (
+            "no-match policy",
+            vec!["--no-default-policy", "--policy", no_match_arg],
+        ),
+        (
+            "no-match policy, --no-approvers",
+            vec![
+                "--no-default-policy",
+                "--policy",
+                no_match_arg,
+                "--no-approvers",
+            ],
+        ),
     ];
     let before = open_storm(&path, n);
     let mut results = Vec::new();
     for (name, args) in &scenarios {
         let vigil = Vigil::start(&dir, args);
-        let filters: Vec<&str> = vigil.summary.lines().filter(|l| l.contains("kernel filter") && l.contains("open:")).collect();
+        let filters: Vec<&str> = vigil
+            .summary
+            .lines()
+            .filter(|l| l.contains("kernel filter") && l.contains("open:"))
+            .collect();
         let filter = filters.first().map_or("", |l| l.trim()).to_string();
         let t = open_storm(&path, n);
         let stopped = vigil.stop();
@@ -108,9 +135,18 @@ fn main() {
     let after = open_storm(&path, n);
     let base = (before + after) / 2;
     println!("FIM storm: {n} × openat(O_RDONLY)+close of an existing file");
-    println!("  without vigil: {:.3} s ({:.3} s before, {:.3} s after)", base.as_secs_f64(), before.as_secs_f64(), after.as_secs_f64());
+    println!(
+        "  without vigil: {:.3} s ({:.3} s before, {:.3} s after)",
+        base.as_secs_f64(),
+        before.as_secs_f64(),
+        after.as_secs_f64()
+    );
     for (name, t, filter, stopped) in results {
-        println!("  vigil start, {name:<32}: {:.3} s  ratio {:.2}", t.as_secs_f64(), t.as_secs_f64() / base.as_secs_f64());
+        println!(
+            "  vigil start, {name:<32}: {:.3} s  ratio {:.2}",
+            t.as_secs_f64(),
+            t.as_secs_f64() / base.as_secs_f64()
+        );
         println!("      {filter}");
         println!("      {stopped}");
     }

@@ -2,7 +2,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use vigil_backend::server::{apply_settings_file, spawn, BackendConfig, DEFAULT_LISTEN, DEFAULT_RETENTION_DAYS};
+use vigil_backend::server::{
+    apply_settings_file, spawn, BackendConfig, DEFAULT_LISTEN, DEFAULT_RETENTION_DAYS,
+};
 use vigil_backend::timefmt::parse_duration_ms;
 
 /// Default data directory of `vigil backend` (its API key file lives there too).
@@ -39,8 +41,8 @@ pub fn run(args: BackendArgs) -> anyhow::Result<()> {
     config.listen = args.listen;
     config.api_key_file = args.api_key_file;
     config.retention_days = args.retention_days;
-    config.signal_policy.dedup_window_ms =
-        parse_duration_ms(&args.signal_window).map_err(|e| anyhow::anyhow!("--signal-window: {e}"))?;
+    config.signal_policy.dedup_window_ms = parse_duration_ms(&args.signal_window)
+        .map_err(|e| anyhow::anyhow!("--signal-window: {e}"))?;
     if let Some(path) = &args.config {
         apply_settings_file(&mut config, path).map_err(anyhow::Error::msg)?;
     }

@@ -47,7 +47,10 @@ const PAGE_SIZE: usize = 500;
 
 pub fn run(command: EventsCommand) -> anyhow::Result<()> {
     let EventsCommand::Search(args) = command;
-    let key_file = args.api_key_file.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR).join("api-key"));
+    let key_file = args
+        .api_key_file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR).join("api-key"));
     let key = read_client_key(&key_file).map_err(anyhow::Error::msg)?;
     let client = ApiClient::new(&args.backend, &key);
     let mut params = SearchParams {

@@ -39,7 +39,12 @@ pub enum PolicyCommand {
 pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         PolicyCommand::Check { paths, json } => check(&paths, json),
-        PolicyCommand::Eval { policies, event_file, rule_id, json } => eval(&policies, &event_file, rule_id.as_deref(), json),
+        PolicyCommand::Eval {
+            policies,
+            event_file,
+            rule_id,
+            json,
+        } => eval(&policies, &event_file, rule_id.as_deref(), json),
     }
 }
 
@@ -72,13 +77,24 @@ fn check(paths: &[PathBuf], as_json: bool) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|r| json!({"id": r.id, "policy": r.policy, "status": r.status.as_str(), "message": r.message}))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&json!({"rules": rules, "summary": summary, "unfilled_fields": unfilled, "approvers": approvers_json}))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &json!({"rules": rules, "summary": summary, "unfilled_fields": unfilled, "approvers": approvers_json})
+            )?
+        );
     } else {
         for r in rs.reports() {
             if r.message.is_empty() {
                 println!("{:<24} {:<48} {}", r.status.as_str(), r.id, r.policy);
             } else {
-                println!("{:<24} {:<48} {}: {}", r.status.as_str(), r.id, r.policy, r.message);
+                println!(
+                    "{:<24} {:<48} {}: {}",
+                    r.status.as_str(),
+                    r.id,
+                    r.policy,
+                    r.message
+                );
             }
         }
         println!();
@@ -86,10 +102,15 @@ fn check(paths: &[PathBuf], as_json: bool) -> anyhow::Result<ExitCode> {
             println!("{status}: {n}");
         }
         if !unfilled.is_empty() {
-            println!("fields used that the sensor does not fill yet: {}", unfilled.join(", "));
+            println!(
+                "fields used that the sensor does not fill yet: {}",
+                unfilled.join(", ")
+            );
         }
         if !approvers.is_empty() {
-            println!("\nkernel approvers (other events of the type are dropped before user space):");
+            println!(
+                "\nkernel approvers (other events of the type are dropped before user space):"
+            );
             for (t, a) in &approvers {
                 println!("  {:<12} {a}", t.name());
             }
@@ -98,14 +119,25 @@ fn check(paths: &[PathBuf], as_json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn eval(policies: &[PathBuf], event_file: &PathBuf, rule_id: Option<&str>, as_json: bool) -> anyhow::Result<ExitCode> {
+fn eval(
+    policies: &[PathBuf],
+    event_file: &PathBuf,
+    rule_id: Option<&str>,
+    as_json: bool,
+) -> anyhow::Result<ExitCode> {
     let rs = load(policies)?;
-    let bytes = std::fs::read(event_file).with_context(|| format!("reading {}", event_file.display()))?;
-    let event = vigil_model::json::from_json(&bytes).with_context(|| format!("decoding {}", event_file.display()))?;
+    let bytes =
+        std::fs::read(event_file).with_context(|| format!("reading {}", event_file.display()))?;
+    let event = vigil_model::json::from_json(&bytes)
+        .with_context(|| format!("decoding {}", event_file.display()))?;
     let mut state = rs.new_state();
     let mut matched = Vec::new();
     rs.evaluate(&event, &mut state, &mut matched);
-    let errors: Vec<_> = rs.reports().iter().filter(|r| r.status.is_error()).collect();
+    let errors: Vec<_> = rs
+        .reports()
+        .iter()
+        .filter(|r| r.status.is_error())
+        .collect();
     let explanation = rule_id.map(|id| (id, rs.explain(id, &event, &state)));
     if as_json {
         let matched_json: Vec<_> = matched
@@ -115,11 +147,16 @@ fn eval(policies: &[PathBuf], event_file: &PathBuf, rule_id: Option<&str>, as_js
                 json!({"id": r.id, "version": r.version, "policy": r.policy, "tags": r.tags, "silent": r.silent})
             })
             .collect();
-        let errors_json: Vec<_> = errors.iter().map(|r| json!({"id": r.id, "status": r.status.as_str(), "message": r.message})).collect();
+        let errors_json: Vec<_> = errors
+            .iter()
+            .map(|r| json!({"id": r.id, "status": r.status.as_str(), "message": r.message}))
+            .collect();
         let mut doc = json!({"matched": matched_json, "errors": errors_json});
         if let Some((id, exp)) = &explanation {
             doc["explain"] = match exp {
-                Some(lines) => json!({"id": id, "nodes": lines.iter().map(|l| json!({"depth": l.depth, "expression": l.text, "value": l.value})).collect::<Vec<_>>()}),
+                Some(lines) => {
+                    json!({"id": id, "nodes": lines.iter().map(|l| json!({"depth": l.depth, "expression": l.text, "value": l.value})).collect::<Vec<_>>()})
+                }
                 None => json!({"id": id, "error": not_loaded(&rs, id)}),
             };
         }
@@ -146,12 +183,18 @@ fn eval(policies: &[PathBuf], event_file: &PathBuf, rule_id: Option<&str>, as_js
             }
         }
     }
-    Ok(if errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn not_loaded(rs: &RuleSet, id: &str) -> String {
     match rs.reports().iter().find(|r| r.id == id) {
-        Some(r) if r.status != RuleStatus::Loaded => format!("not loaded ({}: {})", r.status.as_str(), r.message),
+        Some(r) if r.status != RuleStatus::Loaded => {
+            format!("not loaded ({}: {})", r.status.as_str(), r.message)
+        }
         _ => "no such rule".to_string(),
     }
 }

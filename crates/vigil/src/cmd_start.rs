@@ -60,12 +60,16 @@ pub fn run(args: StartArgs) -> anyhow::Result<()> {
     let mut embedded: Option<BackendHandle> = None;
     let target = match (&args.backend, args.no_backend) {
         (Some(url), _) => {
-            let key_file = args.api_key_file.clone().context("--backend needs --api-key-file")?;
+            let key_file = args
+                .api_key_file
+                .clone()
+                .context("--backend needs --api-key-file")?;
             Some((url.clone(), key_file))
         }
         (None, true) => None,
         (None, false) => {
-            let handle = spawn(BackendConfig::new(args.data_dir.join("backend"))).context("cannot start the embedded backend")?;
+            let handle = spawn(BackendConfig::new(args.data_dir.join("backend")))
+                .context("cannot start the embedded backend")?;
             let target = (handle.url(), handle.api_key_file().to_path_buf());
             embedded = Some(handle);
             Some(target)
@@ -74,7 +78,8 @@ pub fn run(args: StartArgs) -> anyhow::Result<()> {
     let forwarder_desc = target.as_ref().map(|(url, _)| url.clone());
     if let Some((url, key_file)) = target {
         let key = vigil_backend::auth::read_client_key(&key_file).map_err(anyhow::Error::msg)?;
-        let forwarder = Forwarder::start(ForwarderConfig::new(url, key, args.data_dir.join("spool")))?;
+        let forwarder =
+            Forwarder::start(ForwarderConfig::new(url, key, args.data_dir.join("spool")))?;
         sinks.push(Box::new(ForwarderSink(Some(forwarder))));
     }
     let sink = Box::new(FanOut(sinks));
@@ -97,20 +102,34 @@ pub fn run(args: StartArgs) -> anyhow::Result<()> {
     let s = agent.summary();
     eprintln!("vigil {} started", env!("CARGO_PKG_VERSION"));
     eprintln!("  probes attached : {}", s.probes.join(", "));
-    eprintln!("  rules           : {} loaded, {} failed; event types used: {}", s.rules_loaded, s.rules_failed, s.event_types.join(", "));
+    eprintln!(
+        "  rules           : {} loaded, {} failed; event types used: {}",
+        s.rules_loaded,
+        s.rules_failed,
+        s.event_types.join(", ")
+    );
     for (id, status, message) in s.failed.iter().take(10) {
         eprintln!("    {id}: {status}: {message}");
     }
     if s.failed.len() > 10 {
-        eprintln!("    ... {} more (see the ruleset_loaded event)", s.failed.len() - 10);
+        eprintln!(
+            "    ... {} more (see the ruleset_loaded event)",
+            s.failed.len() - 10
+        );
     }
     for (event_type, approvers) in &s.approvers {
         eprintln!("  kernel filter   : {event_type}: {approvers}");
     }
-    eprintln!("  processes known : {} (from /proc)", s.processes_snapshotted);
+    eprintln!(
+        "  processes known : {} (from /proc)",
+        s.processes_snapshotted
+    );
     eprintln!("  output          : {}", output.describe());
     match (&forwarder_desc, &embedded) {
-        (Some(url), Some(_)) => eprintln!("  backend         : embedded, {url} (data in {})", args.data_dir.display()),
+        (Some(url), Some(_)) => eprintln!(
+            "  backend         : embedded, {url} (data in {})",
+            args.data_dir.display()
+        ),
         (Some(url), None) => eprintln!("  backend         : {url}"),
         (None, _) => eprintln!("  backend         : none"),
     }
@@ -127,7 +146,10 @@ pub fn run(args: StartArgs) -> anyhow::Result<()> {
     if let Some(handle) = embedded {
         handle.shutdown();
     }
-    eprintln!("vigil stopped: {} kernel events, {} matches, {} records written, {} rate-limited", st.events, st.matched, st.records, st.rate_limited);
+    eprintln!(
+        "vigil stopped: {} kernel events, {} matches, {} records written, {} rate-limited",
+        st.events, st.matched, st.records, st.rate_limited
+    );
     Ok(())
 }
 
@@ -137,7 +159,8 @@ struct ForwarderSink(Option<Forwarder>);
 impl RecordSink for ForwarderSink {
     fn write_record(&mut self, record: &[u8]) -> std::io::Result<()> {
         if let Some(f) = &self.0 {
-            let line = String::from_utf8_lossy(record.strip_suffix(b"\n").unwrap_or(record)).into_owned();
+            let line =
+                String::from_utf8_lossy(record.strip_suffix(b"\n").unwrap_or(record)).into_owned();
             f.send(line);
         }
         Ok(())

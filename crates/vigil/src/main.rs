@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "vigil", version, about = "Runtime security for Linux workloads")]
+#[command(
+    name = "vigil",
+    version,
+    about = "Runtime security for Linux workloads"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

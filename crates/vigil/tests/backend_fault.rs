@@ -22,7 +22,12 @@ struct BackendProcess(Child);
 impl BackendProcess {
     fn start(port: u16, data_dir: &Path, key_file: &Path) -> BackendProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_vigil"))
-            .args(["backend", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .args([
+                "backend",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
             .arg(data_dir)
             .arg("--api-key-file")
             .arg(key_file)
@@ -31,8 +36,13 @@ impl BackendProcess {
             .spawn()
             .expect("spawn vigil backend");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        assert!(line.contains("listening on"), "unexpected backend output: {line:?}");
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(
+            line.contains("listening on"),
+            "unexpected backend output: {line:?}"
+        );
         BackendProcess(child)
     }
 
@@ -63,12 +73,33 @@ fn record(seq: i64) -> String {
 
 fn search(port: u16, key_file: &Path, query: &str) -> Vec<Value> {
     let output = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(["events", "search", query, "--backend", &format!("http://127.0.0.1:{port}"), "--host", "fault-host", "--from", "now-1h", "--limit", "100000", "--api-key-file"])
+        .args([
+            "events",
+            "search",
+            query,
+            "--backend",
+            &format!("http://127.0.0.1:{port}"),
+            "--host",
+            "fault-host",
+            "--from",
+            "now-1h",
+            "--limit",
+            "100000",
+            "--api-key-file",
+        ])
         .arg(key_file)
         .output()
         .unwrap();
-    assert!(output.status.success(), "search failed: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    assert!(
+        output.status.success(),
+        "search failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 #[test]
@@ -78,7 +109,11 @@ fn sigkill_mid_stream_loses_and_duplicates_nothing() {
     let spool_dir: PathBuf = dir.path().join("spool");
     let key_file = dir.path().join("api-key");
     std::fs::write(&key_file, format!("{KEY}\n")).unwrap();
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
 
     let backend = BackendProcess::start(port, &data_dir, &key_file);
     let mut config = ForwarderConfig::new(format!("http://127.0.0.1:{port}"), KEY, &spool_dir);
@@ -102,20 +137,42 @@ fn sigkill_mid_stream_loses_and_duplicates_nothing() {
             backend.take().unwrap().sigkill();
         }
     }
-    assert!(acked_at_kill > 0, "nothing was acknowledged before the kill");
+    assert!(
+        acked_at_kill > 0,
+        "nothing was acknowledged before the kill"
+    );
     // The agent keeps going while the backend is down: its records go to the spool.
     std::thread::sleep(Duration::from_millis(500));
     let during_outage = forwarder.stats();
     assert!(during_outage.spooled_batches > 0, "{during_outage:?}");
     let _backend = BackendProcess::start(port, &data_dir, &key_file);
-    assert!(forwarder.flush(Duration::from_secs(120)), "forwarder did not drain: {:?}", forwarder.stats());
+    assert!(
+        forwarder.flush(Duration::from_secs(120)),
+        "forwarder did not drain: {:?}",
+        forwarder.stats()
+    );
     let stats = forwarder.stats();
-    assert_eq!((stats.acked_records, stats.lost_records, stats.rejected_records), (RECORDS as u64, 0, 0), "{stats:?}");
+    assert_eq!(
+        (
+            stats.acked_records,
+            stats.lost_records,
+            stats.rejected_records
+        ),
+        (RECORDS as u64, 0, 0),
+        "{stats:?}"
+    );
     assert_eq!(stats.spooled_batches, 0);
-    assert_eq!(std::fs::read_dir(&spool_dir).unwrap().count(), 0, "spool not drained");
+    assert_eq!(
+        std::fs::read_dir(&spool_dir).unwrap().count(),
+        0,
+        "spool not drained"
+    );
 
     let events = search(port, &key_file, "");
-    let mut seqs: Vec<i64> = events.iter().map(|e| e["record"]["process"]["pid"].as_i64().unwrap()).collect();
+    let mut seqs: Vec<i64> = events
+        .iter()
+        .map(|e| e["record"]["process"]["pid"].as_i64().unwrap())
+        .collect();
     seqs.sort_unstable();
     let before_dedup = seqs.len();
     seqs.dedup();
@@ -128,8 +185,15 @@ fn sigkill_mid_stream_loses_and_duplicates_nothing() {
     assert_eq!(signals["signals"][0]["event_count"], RECORDS);
     assert_eq!(signals["signals"][0]["group_key"], "process:/bin/sh");
     // SECL search through the CLI.
-    let found = search(port, &key_file, r#"exec.file.path == "/bin/sh" && process.pid in [7, 4242, 5999]"#);
-    let mut pids: Vec<i64> = found.iter().map(|e| e["record"]["process"]["pid"].as_i64().unwrap()).collect();
+    let found = search(
+        port,
+        &key_file,
+        r#"exec.file.path == "/bin/sh" && process.pid in [7, 4242, 5999]"#,
+    );
+    let mut pids: Vec<i64> = found
+        .iter()
+        .map(|e| e["record"]["process"]["pid"].as_i64().unwrap())
+        .collect();
     pids.sort_unstable();
     assert_eq!(pids, vec![7, 4242, 5999]);
     eprintln!(

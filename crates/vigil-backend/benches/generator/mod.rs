@@ -76,8 +76,10 @@ pub fn make_record(rng: &mut Rng, ts_ms: i64) -> String {
     }
     if container.is_none() {
         record.as_object_mut().unwrap().remove("container");
-        record["process"].as_object_mut().unwrap().remove("container");
+        record["process"]
+            .as_object_mut()
+            .unwrap()
+            .remove("container");
     }
     record.to_string()
 }
-

@@ -45,7 +45,11 @@ pub struct ForwarderConfig {
 impl ForwarderConfig {
     /// Defaults: 256 MiB spool, batches of ≤1000 records / 4 MiB / 1 s, 100k-record queue,
     /// 10 s requests, backoff 250 ms doubling to 30 s.
-    pub fn new(url: impl Into<String>, api_key: impl Into<String>, spool_dir: impl Into<PathBuf>) -> ForwarderConfig {
+    pub fn new(
+        url: impl Into<String>,
+        api_key: impl Into<String>,
+        spool_dir: impl Into<PathBuf>,
+    ) -> ForwarderConfig {
         ForwarderConfig {
             url: url.into(),
             api_key: api_key.into(),
@@ -105,15 +109,25 @@ impl Forwarder {
     /// Opens the spool (recovering batches of a previous run) and starts the sending thread.
     pub fn start(config: ForwarderConfig) -> anyhow::Result<Forwarder> {
         if !config.url.starts_with("http://") {
-            anyhow::bail!("backend URL `{}` must start with http:// (this build has no TLS client)", config.url);
+            anyhow::bail!(
+                "backend URL `{}` must start with http:// (this build has no TLS client)",
+                config.url
+            );
         }
-        let spool = Spool::open(&config.spool_dir, config.spool_max_bytes)
-            .map_err(|e| anyhow::anyhow!("cannot open spool {}: {e}", config.spool_dir.display()))?;
+        let spool = Spool::open(&config.spool_dir, config.spool_max_bytes).map_err(|e| {
+            anyhow::anyhow!("cannot open spool {}: {e}", config.spool_dir.display())
+        })?;
         let counters = Arc::new(Counters::default());
         let (tx, rx) = mpsc::sync_channel(config.queue_capacity.max(1));
         let worker = Worker::new(config, spool, counters.clone());
-        let thread = std::thread::Builder::new().name("vigil-forwarder".into()).spawn(move || worker.run(rx))?;
-        Ok(Forwarder { tx, counters, thread: Some(thread) })
+        let thread = std::thread::Builder::new()
+            .name("vigil-forwarder".into())
+            .spawn(move || worker.run(rx))?;
+        Ok(Forwarder {
+            tx,
+            counters,
+            thread: Some(thread),
+        })
     }
 
     /// Queues one serialized record (one JSON line, no trailing newline). Never blocks; a full
@@ -143,7 +157,9 @@ impl Forwarder {
                 Err(_) => return false,
             }
         }
-        done_rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).is_ok()
+        done_rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .is_ok()
     }
 
     pub fn stats(&self) -> ForwarderStats {
@@ -206,7 +222,10 @@ struct Worker {
 
 impl Worker {
     fn new(config: ForwarderConfig, spool: Spool, counters: Arc<Counters>) -> Worker {
-        let started = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos();
+        let started = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
         let worker = Worker {
             transport: Transport::new(&config.url, &config.api_key, config.request_timeout),
             backoff: config.backoff_initial,
@@ -239,7 +258,10 @@ impl Worker {
                 }
                 Err(RecvTimeoutError::Timeout) => {}
             }
-            if self.pending_since.is_some_and(|t| t.elapsed() >= self.config.flush_interval) {
+            if self
+                .pending_since
+                .is_some_and(|t| t.elapsed() >= self.config.flush_interval)
+            {
                 self.seal_and_dispatch();
             }
             self.drain_spool();
@@ -283,14 +305,21 @@ impl Worker {
         if self.pending.is_empty() {
             return None;
         }
-        let mut encoder = GzEncoder::new(Vec::with_capacity(self.pending_bytes / 4), flate2::Compression::fast());
+        let mut encoder = GzEncoder::new(
+            Vec::with_capacity(self.pending_bytes / 4),
+            flate2::Compression::fast(),
+        );
         for line in &self.pending {
             // Writing to a Vec cannot fail.
             let _ = encoder.write_all(line.as_bytes());
             let _ = encoder.write_all(b"\n");
         }
         let body = encoder.finish().unwrap_or_default();
-        let batch = SealedBatch { id: format!("{}-{}", self.id_prefix, self.next_batch), records: self.pending.len() as u64, body };
+        let batch = SealedBatch {
+            id: format!("{}-{}", self.id_prefix, self.next_batch),
+            records: self.pending.len() as u64,
+            body,
+        };
         self.next_batch += 1;
         self.pending.clear();
         self.pending_bytes = 0;
@@ -324,11 +353,15 @@ impl Worker {
         match self.spool.push(batch) {
             Ok(()) => {}
             Err(spool::PushError::Full) => {
-                self.counters.lost_records.fetch_add(batch.records, Ordering::Relaxed);
+                self.counters
+                    .lost_records
+                    .fetch_add(batch.records, Ordering::Relaxed);
             }
             Err(spool::PushError::Io(e)) => {
                 eprintln!("vigil forwarder: cannot spool batch {}: {e}", batch.id);
-                self.counters.lost_records.fetch_add(batch.records, Ordering::Relaxed);
+                self.counters
+                    .lost_records
+                    .fetch_add(batch.records, Ordering::Relaxed);
             }
         }
         self.publish_spool_size();
@@ -375,30 +408,49 @@ impl Worker {
         match outcome {
             SendOutcome::Acked { rejected } => {
                 self.counters.acked_batches.fetch_add(1, Ordering::Relaxed);
-                self.counters.acked_records.fetch_add(batch.records - rejected.min(batch.records), Ordering::Relaxed);
-                self.counters.rejected_records.fetch_add(rejected, Ordering::Relaxed);
+                self.counters.acked_records.fetch_add(
+                    batch.records - rejected.min(batch.records),
+                    Ordering::Relaxed,
+                );
+                self.counters
+                    .rejected_records
+                    .fetch_add(rejected, Ordering::Relaxed);
                 self.backoff = self.config.backoff_initial;
                 self.next_attempt = Instant::now();
             }
             SendOutcome::Permanent(reason) => {
-                eprintln!("vigil forwarder: backend refused batch {} ({} records): {reason}", batch.id, batch.records);
-                self.counters.lost_records.fetch_add(batch.records, Ordering::Relaxed);
+                eprintln!(
+                    "vigil forwarder: backend refused batch {} ({} records): {reason}",
+                    batch.id, batch.records
+                );
+                self.counters
+                    .lost_records
+                    .fetch_add(batch.records, Ordering::Relaxed);
             }
             SendOutcome::Retry(_) => self.attempt_failed(),
         }
     }
 
     fn attempt_failed(&mut self) {
-        self.counters.failed_attempts.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .failed_attempts
+            .fetch_add(1, Ordering::Relaxed);
         // Up to 25% jitter so that many agents do not retry in lockstep.
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().subsec_nanos();
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .subsec_nanos();
         let jitter = self.backoff.mul_f64(f64::from(nanos % 250) / 1000.0);
         self.next_attempt = Instant::now() + self.backoff + jitter;
         self.backoff = (self.backoff * 2).min(self.config.backoff_max);
     }
 
     fn publish_spool_size(&self) {
-        self.counters.spooled_batches.store(self.spool.batches() as u64, Ordering::Relaxed);
-        self.counters.spooled_bytes.store(self.spool.bytes(), Ordering::Relaxed);
+        self.counters
+            .spooled_batches
+            .store(self.spool.batches() as u64, Ordering::Relaxed);
+        self.counters
+            .spooled_bytes
+            .store(self.spool.bytes(), Ordering::Relaxed);
     }
 }

@@ -61,13 +61,27 @@ impl Spool {
                 continue;
             }
             if let Some((seq, records, id)) = parse_name(&name) {
-                found.push((seq, Entry { path: entry.path(), id, records, bytes: entry.metadata()?.len() }));
+                found.push((
+                    seq,
+                    Entry {
+                        path: entry.path(),
+                        id,
+                        records,
+                        bytes: entry.metadata()?.len(),
+                    },
+                ));
             }
         }
         found.sort_by_key(|(seq, _)| *seq);
         let next_seq = found.last().map_or(0, |(seq, _)| seq + 1);
         let used_bytes = found.iter().map(|(_, e)| e.bytes).sum();
-        Ok(Spool { dir: dir.to_owned(), max_bytes, used_bytes, next_seq, entries: found.into_iter().map(|(_, e)| e).collect() })
+        Ok(Spool {
+            dir: dir.to_owned(),
+            max_bytes,
+            used_bytes,
+            next_seq,
+            entries: found.into_iter().map(|(_, e)| e).collect(),
+        })
     }
 
     pub fn push(&mut self, batch: &SealedBatch) -> Result<(), PushError> {
@@ -88,14 +102,23 @@ impl Spool {
         write().map_err(PushError::Io)?;
         self.next_seq += 1;
         self.used_bytes += size;
-        self.entries.push_back(Entry { path, id: batch.id.clone(), records: batch.records, bytes: size });
+        self.entries.push_back(Entry {
+            path,
+            id: batch.id.clone(),
+            records: batch.records,
+            bytes: size,
+        });
         Ok(())
     }
 
     /// Reads the oldest batch.
     pub fn front(&self) -> Option<io::Result<SealedBatch>> {
         let entry = self.entries.front()?;
-        Some(fs::read(&entry.path).map(|body| SealedBatch { id: entry.id.clone(), records: entry.records, body }))
+        Some(fs::read(&entry.path).map(|body| SealedBatch {
+            id: entry.id.clone(),
+            records: entry.records,
+            body,
+        }))
     }
 
     /// Removes the oldest batch (acknowledged or abandoned).
@@ -128,7 +151,11 @@ mod tests {
     use super::*;
 
     fn batch(id: &str, size: usize) -> SealedBatch {
-        SealedBatch { id: id.into(), records: 3, body: vec![7; size] }
+        SealedBatch {
+            id: id.into(),
+            records: 3,
+            body: vec![7; size],
+        }
     }
 
     #[test]

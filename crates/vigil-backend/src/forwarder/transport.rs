@@ -63,10 +63,14 @@ impl Transport {
         let body = response.body_mut().read_to_string().unwrap_or_default();
         match status {
             200..=299 => match serde_json::from_str::<Report>(&body) {
-                Ok(report) => SendOutcome::Acked { rejected: report.rejected.len() as u64 },
+                Ok(report) => SendOutcome::Acked {
+                    rejected: report.rejected.len() as u64,
+                },
                 Err(e) => SendOutcome::Retry(format!("unreadable ingest report ({e})")),
             },
-            401 | 403 | 408 | 429 | 500..=599 => SendOutcome::Retry(format!("HTTP {status}: {}", body.trim())),
+            401 | 403 | 408 | 429 | 500..=599 => {
+                SendOutcome::Retry(format!("HTTP {status}: {}", body.trim()))
+            }
             _ => SendOutcome::Permanent(format!("HTTP {status}: {}", body.trim())),
         }
     }

@@ -13,12 +13,21 @@ pub struct Authorized;
 impl FromRequestParts<Arc<AppState>> for Authorized {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
         if state.keys.authorize(header) {
             Ok(Authorized)
         } else {
-            Err(ApiError { status: StatusCode::UNAUTHORIZED, message: "missing or invalid API key".to_owned() })
+            Err(ApiError {
+                status: StatusCode::UNAUTHORIZED,
+                message: "missing or invalid API key".to_owned(),
+            })
         }
     }
 }

@@ -54,7 +54,9 @@ impl BackendConfig {
     }
 
     pub fn key_file(&self) -> PathBuf {
-        self.api_key_file.clone().unwrap_or_else(|| self.data_dir.join("api-key"))
+        self.api_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("api-key"))
     }
 }
 
@@ -98,9 +100,12 @@ impl BackendHandle {
 
     /// Blocks until SIGINT or SIGTERM, then shuts down.
     pub fn run_until_signal(self) -> anyhow::Result<()> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         runtime.block_on(async {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
             tokio::select! {
                 r = tokio::signal::ctrl_c() => r,
                 _ = term.recv() => Ok(()),
@@ -170,24 +175,32 @@ pub fn spawn(config: BackendConfig) -> anyhow::Result<BackendHandle> {
         .thread_name("vigil-backend")
         .enable_all()
         .build()?;
-    let thread = std::thread::Builder::new().name("vigil-backend".into()).spawn(move || {
-        runtime.block_on(async move {
-            let retention = tokio::spawn(retention_loop(store));
-            let served = async {
-                let listener = tokio::net::TcpListener::from_std(listener)?;
-                axum::serve(listener, api::router(state))
-                    .with_graceful_shutdown(async {
-                        let _ = shutdown_rx.await;
-                    })
-                    .await
-            };
-            if let Err(e) = served.await {
-                eprintln!("vigil backend: server stopped: {e}");
-            }
-            retention.abort();
-        });
-    })?;
-    Ok(BackendHandle { addr, key_file, shutdown: Some(shutdown_tx), thread: Some(thread), webhook_worker: Some(webhook_worker) })
+    let thread = std::thread::Builder::new()
+        .name("vigil-backend".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let retention = tokio::spawn(retention_loop(store));
+                let served = async {
+                    let listener = tokio::net::TcpListener::from_std(listener)?;
+                    axum::serve(listener, api::router(state))
+                        .with_graceful_shutdown(async {
+                            let _ = shutdown_rx.await;
+                        })
+                        .await
+                };
+                if let Err(e) = served.await {
+                    eprintln!("vigil backend: server stopped: {e}");
+                }
+                retention.abort();
+            });
+        })?;
+    Ok(BackendHandle {
+        addr,
+        key_file,
+        shutdown: Some(shutdown_tx),
+        thread: Some(thread),
+        webhook_worker: Some(webhook_worker),
+    })
 }
 
 async fn retention_loop(store: Arc<dyn EventStore>) {
@@ -198,7 +211,10 @@ async fn retention_loop(store: Arc<dyn EventStore>) {
         let store = store.clone();
         match tokio::task::spawn_blocking(move || store.apply_retention(now_ms())).await {
             Ok(Ok(report)) if !report.dropped_days.is_empty() => {
-                eprintln!("vigil backend: retention dropped {} day partition(s)", report.dropped_days.len())
+                eprintln!(
+                    "vigil backend: retention dropped {} day partition(s)",
+                    report.dropped_days.len()
+                )
             }
             Ok(Ok(_)) => {}
             Ok(Err(e)) => eprintln!("vigil backend: retention failed: {e}"),

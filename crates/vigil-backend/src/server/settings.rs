@@ -33,7 +33,8 @@ struct Settings {
 
 /// Reads the settings file into `config` (thresholds and webhooks are replaced).
 pub fn apply_settings_file(config: &mut BackendConfig, path: &Path) -> Result<(), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     apply_settings(config, &text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
@@ -42,10 +43,19 @@ fn apply_settings(config: &mut BackendConfig, text: &str) -> Result<(), String> 
     let mut thresholds = HashMap::new();
     for (rule, setting) in settings.thresholds {
         if setting.count == 0 {
-            return Err(format!("threshold of rule `{rule}`: count must be at least 1"));
+            return Err(format!(
+                "threshold of rule `{rule}`: count must be at least 1"
+            ));
         }
-        let window_ms = parse_duration_ms(&setting.window).map_err(|e| format!("threshold of rule `{rule}`: {e}"))?;
-        thresholds.insert(rule, Threshold { count: setting.count, window_ms });
+        let window_ms = parse_duration_ms(&setting.window)
+            .map_err(|e| format!("threshold of rule `{rule}`: {e}"))?;
+        thresholds.insert(
+            rule,
+            Threshold {
+                count: setting.count,
+                window_ms,
+            },
+        );
     }
     for sink in &settings.webhooks {
         sink.validate()?;
@@ -69,11 +79,33 @@ mod tests {
                 "webhooks": [{"url": "http://127.0.0.1:9/h", "rules": ["ssh_*"], "min_severity": "high"}]}"#,
         )
         .unwrap();
-        assert_eq!(config.signal_policy.thresholds["brute"], Threshold { count: 5, window_ms: 600_000 });
+        assert_eq!(
+            config.signal_policy.thresholds["brute"],
+            Threshold {
+                count: 5,
+                window_ms: 600_000
+            }
+        );
         assert_eq!(config.webhooks[0].min_severity, Severity::High);
-        assert!(apply_settings(&mut config, r#"{"thresholds": {"b": {"count": 0, "window": "1m"}}}"#).unwrap_err().contains("at least 1"));
-        assert!(apply_settings(&mut config, r#"{"webhooks": [{"url": "x"}]}"#).unwrap_err().contains("must start with http"));
-        assert!(apply_settings(&mut config, r#"{"thresholds": {"b": {"count": 1, "window": "1y"}}}"#).unwrap_err().contains("unknown duration unit"));
-        assert!(apply_settings(&mut config, r#"{"typo": 1}"#).unwrap_err().contains("unknown field"));
+        assert!(apply_settings(
+            &mut config,
+            r#"{"thresholds": {"b": {"count": 0, "window": "1m"}}}"#
+        )
+        .unwrap_err()
+        .contains("at least 1"));
+        assert!(
+            apply_settings(&mut config, r#"{"webhooks": [{"url": "x"}]}"#)
+                .unwrap_err()
+                .contains("must start with http")
+        );
+        assert!(apply_settings(
+            &mut config,
+            r#"{"thresholds": {"b": {"count": 1, "window": "1y"}}}"#
+        )
+        .unwrap_err()
+        .contains("unknown duration unit"));
+        assert!(apply_settings(&mut config, r#"{"typo": 1}"#)
+            .unwrap_err()
+            .contains("unknown field"));
     }
 }

@@ -88,7 +88,10 @@ pub enum FilterTest {
 
 impl FieldFilter {
     pub fn one_of(field: PromotedField, values: Vec<String>) -> FieldFilter {
-        FieldFilter { field, test: FilterTest::OneOf(values) }
+        FieldFilter {
+            field,
+            test: FilterTest::OneOf(values),
+        }
     }
 }
 
@@ -121,7 +124,10 @@ impl Cursor {
     pub fn decode(text: &str) -> Result<Cursor, String> {
         let bad = || format!("invalid cursor `{text}`");
         let (ts, id) = text.split_once('.').ok_or_else(bad)?;
-        Ok(Cursor { ts_ms: ts.parse().map_err(|_| bad())?, id: id.parse().map_err(|_| bad())? })
+        Ok(Cursor {
+            ts_ms: ts.parse().map_err(|_| bad())?,
+            id: id.parse().map_err(|_| bad())?,
+        })
     }
 }
 
@@ -145,7 +151,8 @@ pub struct StoredEvent {
 impl StoredEvent {
     /// The API form: id, time and the record itself as JSON.
     pub fn to_json(&self) -> Value {
-        let record = serde_json::from_str::<Value>(&self.doc).unwrap_or(Value::String(self.doc.clone()));
+        let record =
+            serde_json::from_str::<Value>(&self.doc).unwrap_or(Value::String(self.doc.clone()));
         serde_json::json!({
             "id": self.id,
             "date": crate::timefmt::format_rfc3339_ms(self.ts_ms),
@@ -245,13 +252,33 @@ pub trait EventStore: Send + Sync {
     /// Stores a batch atomically and durably (with its signals, host updates and outbox rows).
     /// A batch id seen before returns the first report with `duplicate: true` and stores nothing.
     fn ingest(&self, batch: IngestBatch) -> StoreResult<IngestReport>;
-    fn search(&self, query: &EventQuery, predicate: Option<&dyn RecordPredicate>, page: PageRequest) -> StoreResult<EventPage>;
+    fn search(
+        &self,
+        query: &EventQuery,
+        predicate: Option<&dyn RecordPredicate>,
+        page: PageRequest,
+    ) -> StoreResult<EventPage>;
     fn get_event(&self, id: EventId) -> StoreResult<Option<StoredEvent>>;
-    fn histogram(&self, query: &EventQuery, predicate: Option<&dyn RecordPredicate>, interval_ms: i64, scan_budget: u64) -> StoreResult<Histogram>;
+    fn histogram(
+        &self,
+        query: &EventQuery,
+        predicate: Option<&dyn RecordPredicate>,
+        interval_ms: i64,
+        scan_budget: u64,
+    ) -> StoreResult<Histogram>;
     fn list_signals(&self, filter: &SignalFilter) -> StoreResult<Vec<Signal>>;
     /// The signal and up to `event_limit` of its events (newest first).
-    fn get_signal(&self, id: i64, event_limit: usize) -> StoreResult<Option<(Signal, Vec<StoredEvent>)>>;
-    fn set_signal_status(&self, id: i64, status: SignalStatus, now_ms: i64) -> StoreResult<Option<Signal>>;
+    fn get_signal(
+        &self,
+        id: i64,
+        event_limit: usize,
+    ) -> StoreResult<Option<(Signal, Vec<StoredEvent>)>>;
+    fn set_signal_status(
+        &self,
+        id: i64,
+        status: SignalStatus,
+        now_ms: i64,
+    ) -> StoreResult<Option<Signal>>;
     fn hosts(&self) -> StoreResult<Vec<HostInfo>>;
     fn due_notifications(&self, now_ms: i64, limit: usize) -> StoreResult<Vec<Notification>>;
     /// Records a delivery attempt: delivered, retry at `retry_at_ms`, or given up (`None`).

@@ -30,7 +30,10 @@ impl TestBackend {
         config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         config.api_key_file = Some(key_file);
         customize(&mut config);
-        TestBackend { handle: spawn(config).unwrap(), dir }
+        TestBackend {
+            handle: spawn(config).unwrap(),
+            dir,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -74,11 +77,20 @@ fn finish(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u
     let mut response = response.unwrap();
     let status = response.status().as_u16();
     let text = response.body_mut().read_to_string().unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// POSTs a batch; `key` None sends no Authorization header.
-pub fn post_batch(base: &str, key: Option<&str>, batch_id: Option<&str>, body: &[u8], encoding: Option<&str>) -> (u16, Value) {
+pub fn post_batch(
+    base: &str,
+    key: Option<&str>,
+    batch_id: Option<&str>,
+    body: &[u8],
+    encoding: Option<&str>,
+) -> (u16, Value) {
     let mut request = agent().post(format!("{base}/api/v1/events"));
     if let Some(key) = key {
         request = request.header("Authorization", format!("Bearer {key}"));
@@ -93,7 +105,13 @@ pub fn post_batch(base: &str, key: Option<&str>, batch_id: Option<&str>, body: &
 }
 
 pub fn ingest(base: &str, batch_id: &str, records: &[Value]) -> Value {
-    let (status, report) = post_batch(base, Some(KEY), Some(batch_id), &gzip(&lines(records)), Some("gzip"));
+    let (status, report) = post_batch(
+        base,
+        Some(KEY),
+        Some(batch_id),
+        &gzip(&lines(records)),
+        Some("gzip"),
+    );
     assert_eq!(status, 200, "{report}");
     report
 }
@@ -115,7 +133,11 @@ pub fn patch(base: &str, key: Option<&str>, path: &str, body: &str) -> (u16, Val
     if let Some(key) = key {
         request = request.header("Authorization", format!("Bearer {key}"));
     }
-    finish(request.header("Content-Type", "application/json").send(body))
+    finish(
+        request
+            .header("Content-Type", "application/json")
+            .send(body),
+    )
 }
 
 /// Percent-encodes a query parameter value.
@@ -123,7 +145,9 @@ pub fn enc(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

@@ -38,12 +38,18 @@ pub struct ConstTable {
 impl ConstTable {
     /// Canonical name of an exact value (first listed entry with that value).
     pub fn name_of(&self, value: i64) -> Option<&'static str> {
-        self.entries.iter().find(|(_, v)| *v == value).map(|(n, _)| *n)
+        self.entries
+            .iter()
+            .find(|(_, v)| *v == value)
+            .map(|(n, _)| *n)
     }
 
     /// Value of a name, if the table has it.
     pub fn value_of(&self, name: &str) -> Option<i64> {
-        self.entries.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        self.entries
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
     }
 
     /// Decomposes a bit mask into canonical names, calling `f` for each set flag in ascending bit

@@ -457,7 +457,13 @@ pub static PRCTL_OPTIONS: ConstTable = ConstTable {
     family: "prctl options",
     kind: TableKind::Enum,
     secl: true,
-    entries: &[("PR_SET_NAME", 15), ("PR_GET_NAME", 16), ("PR_SET_DUMPABLE", 4), ("PR_SET_SECCOMP", 22), ("PR_SET_NO_NEW_PRIVS", 38)],
+    entries: &[
+        ("PR_SET_NAME", 15),
+        ("PR_GET_NAME", 16),
+        ("PR_SET_DUMPABLE", 4),
+        ("PR_SET_SECCOMP", 22),
+        ("PR_SET_NO_NEW_PRIVS", 38),
+    ],
 };
 
 /// Every table, in SECL lookup order.

@@ -18,11 +18,23 @@ pub(super) fn rows() -> Vec<Row<File>> {
         row!("user", G::Str(|f| &f.user)),
         row!("group", G::Str(|f| &f.group)),
         row!("filesystem", G::Str(|f| &f.filesystem)),
-        row!("in_upper_layer", G::Bool(|f| f.in_upper_layer.unwrap_or(false))),
-        row!("modification_time", G::Int(|f| f.modification_time as i64), TIME),
+        row!(
+            "in_upper_layer",
+            G::Bool(|f| f.in_upper_layer.unwrap_or(false))
+        ),
+        row!(
+            "modification_time",
+            G::Int(|f| f.modification_time as i64),
+            TIME
+        ),
         row!("change_time", G::Int(|f| f.change_time as i64), TIME),
         row!("package.name", G::Str(|f| &f.package_name), PLAIN, unfilled),
-        row!("package.version", G::Str(|f| &f.package_version), PLAIN, unfilled),
+        row!(
+            "package.version",
+            G::Str(|f| &f.package_version),
+            PLAIN,
+            unfilled
+        ),
         row!("package.source_version", G::Str(|_| ""), PLAIN, unfilled),
         row!("hashes", G::Strs(|_, _| false), PLAIN, unfilled),
     ]

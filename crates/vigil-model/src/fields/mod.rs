@@ -114,7 +114,10 @@ impl ProcessRef {
 
     /// Whether the reference walks an ancestor chain (and so accepts an iterator register).
     pub fn is_iterator(self) -> bool {
-        matches!(self, ProcessRef::Ancestors | ProcessRef::TraceeAncestors | ProcessRef::TargetAncestors)
+        matches!(
+            self,
+            ProcessRef::Ancestors | ProcessRef::TraceeAncestors | ProcessRef::TargetAncestors
+        )
     }
 }
 
@@ -137,11 +140,21 @@ fn target(e: &Event) -> Option<&Process> {
 pub enum Access {
     Event(Getter<Event>),
     /// A field of a file of the event (`open.file.path`...); zero value when absent.
-    File { file: for<'a> fn(&'a Event) -> Option<&'a File>, get: Getter<File> },
+    File {
+        file: for<'a> fn(&'a Event) -> Option<&'a File>,
+        get: Getter<File>,
+    },
     /// A field of a process of the event.
-    Process { which: ProcessRef, get: Getter<Process> },
+    Process {
+        which: ProcessRef,
+        get: Getter<Process>,
+    },
     /// A field of a file of a process of the event (`process.file.path`...).
-    ProcessFile { which: ProcessRef, file: for<'a> fn(&'a Process) -> Option<&'a File>, get: Getter<File> },
+    ProcessFile {
+        which: ProcessRef,
+        file: for<'a> fn(&'a Process) -> Option<&'a File>,
+        get: Getter<File>,
+    },
 }
 
 /// Semantic flags of a field.
@@ -215,21 +228,52 @@ pub(crate) struct Row<S> {
     pub filled: bool,
 }
 
-pub(crate) const PLAIN: FieldFlags = FieldFlags { path: false, case_insensitive: false, time: false };
-pub(crate) const PATH: FieldFlags = FieldFlags { path: true, case_insensitive: false, time: false };
-pub(crate) const CI: FieldFlags = FieldFlags { path: false, case_insensitive: true, time: false };
-pub(crate) const TIME: FieldFlags = FieldFlags { path: false, case_insensitive: false, time: true };
+pub(crate) const PLAIN: FieldFlags = FieldFlags {
+    path: false,
+    case_insensitive: false,
+    time: false,
+};
+pub(crate) const PATH: FieldFlags = FieldFlags {
+    path: true,
+    case_insensitive: false,
+    time: false,
+};
+pub(crate) const CI: FieldFlags = FieldFlags {
+    path: false,
+    case_insensitive: true,
+    time: false,
+};
+pub(crate) const TIME: FieldFlags = FieldFlags {
+    path: false,
+    case_insensitive: false,
+    time: true,
+};
 
 /// Builds rows tersely: `row!("name", Getter::Int(..))`, optional flags, optional `unfilled`.
 macro_rules! row {
     ($name:expr, $get:expr) => {
-        $crate::fields::Row { name: $name, get: $get, flags: $crate::fields::PLAIN, filled: true }
+        $crate::fields::Row {
+            name: $name,
+            get: $get,
+            flags: $crate::fields::PLAIN,
+            filled: true,
+        }
     };
     ($name:expr, $get:expr, $flags:expr) => {
-        $crate::fields::Row { name: $name, get: $get, flags: $flags, filled: true }
+        $crate::fields::Row {
+            name: $name,
+            get: $get,
+            flags: $flags,
+            filled: true,
+        }
     };
     ($name:expr, $get:expr, $flags:expr, unfilled) => {
-        $crate::fields::Row { name: $name, get: $get, flags: $flags, filled: false }
+        $crate::fields::Row {
+            name: $name,
+            get: $get,
+            flags: $flags,
+            filled: false,
+        }
     };
 }
 pub(crate) use row;
@@ -239,21 +283,59 @@ struct Builder {
 }
 
 impl Builder {
-    fn add(&mut self, name: String, event_type: Option<EventType>, get_shape: (FieldType, bool), flags: FieldFlags, filled: bool, access: Access) {
+    fn add(
+        &mut self,
+        name: String,
+        event_type: Option<EventType>,
+        get_shape: (FieldType, bool),
+        flags: FieldFlags,
+        filled: bool,
+        access: Access,
+    ) {
         let (ty, array) = get_shape;
-        self.by_name.insert(name.clone(), FieldDef { name, event_type, ty, array, flags, filled, access });
+        self.by_name.insert(
+            name.clone(),
+            FieldDef {
+                name,
+                event_type,
+                ty,
+                array,
+                flags,
+                filled,
+                access,
+            },
+        );
     }
 
     fn event_rows(&mut self, event_type: Option<EventType>, rows: Vec<Row<Event>>) {
         for r in rows {
-            self.add(r.name.to_string(), event_type, r.get.shape(), r.flags, r.filled, Access::Event(r.get));
+            self.add(
+                r.name.to_string(),
+                event_type,
+                r.get.shape(),
+                r.flags,
+                r.filled,
+                Access::Event(r.get),
+            );
         }
     }
 
-    fn file_rows(&mut self, prefix: &str, event_type: Option<EventType>, file: for<'a> fn(&'a Event) -> Option<&'a File>) {
+    fn file_rows(
+        &mut self,
+        prefix: &str,
+        event_type: Option<EventType>,
+        file: for<'a> fn(&'a Event) -> Option<&'a File>,
+    ) {
         for r in file::rows() {
             let name = format!("{prefix}.{}", r.name);
-            self.add(name, event_type, r.get.shape(), r.flags, r.filled, Access::File { file, get: r.get });
+            self.add(
+                name,
+                event_type,
+                r.get.shape(),
+                r.flags,
+                r.filled,
+                Access::File { file, get: r.get },
+            );
         }
     }
 
@@ -262,20 +344,43 @@ impl Builder {
             let (ty, array) = r.get.shape();
             let array = array || which.is_iterator();
             let name = format!("{prefix}.{}", r.name);
-            self.add(name, event_type, (ty, array), r.flags, r.filled, Access::Process { which, get: r.get });
+            self.add(
+                name,
+                event_type,
+                (ty, array),
+                r.flags,
+                r.filled,
+                Access::Process { which, get: r.get },
+            );
         }
         for (sub, file) in process::files() {
             for r in file::rows() {
                 let (ty, array) = r.get.shape();
                 let array = array || which.is_iterator();
                 let name = format!("{prefix}.{sub}.{}", r.name);
-                self.add(name, event_type, (ty, array), r.flags, r.filled, Access::ProcessFile { which, file, get: r.get });
+                self.add(
+                    name,
+                    event_type,
+                    (ty, array),
+                    r.flags,
+                    r.filled,
+                    Access::ProcessFile {
+                        which,
+                        file,
+                        get: r.get,
+                    },
+                );
             }
         }
     }
 
     /// `prefix`, `prefix.parent` and `prefix.ancestors` over one process reference family.
-    fn process_family(&mut self, prefix: &str, event_type: Option<EventType>, refs: [ProcessRef; 3]) {
+    fn process_family(
+        &mut self,
+        prefix: &str,
+        event_type: Option<EventType>,
+        refs: [ProcessRef; 3],
+    ) {
         self.process_rows(prefix, event_type, refs[0]);
         self.process_rows(&format!("{prefix}.parent"), event_type, refs[1]);
         self.process_rows(&format!("{prefix}.ancestors"), event_type, refs[2]);
@@ -283,13 +388,23 @@ impl Builder {
 }
 
 fn build() -> FieldTable {
-    let mut b = Builder { by_name: HashMap::new() };
+    let mut b = Builder {
+        by_name: HashMap::new(),
+    };
     use ProcessRef as P;
     b.process_family("process", None, [P::Event, P::Parent, P::Ancestors]);
     b.process_rows("exec", Some(EventType::Exec), P::Event);
     b.process_rows("exit", Some(EventType::Exit), P::Event);
-    b.process_family("ptrace.tracee", Some(EventType::Ptrace), [P::Tracee, P::TraceeParent, P::TraceeAncestors]);
-    b.process_family("signal.target", Some(EventType::Signal), [P::Target, P::TargetParent, P::TargetAncestors]);
+    b.process_family(
+        "ptrace.tracee",
+        Some(EventType::Ptrace),
+        [P::Tracee, P::TraceeParent, P::TraceeAncestors],
+    );
+    b.process_family(
+        "signal.target",
+        Some(EventType::Signal),
+        [P::Target, P::TargetParent, P::TargetAncestors],
+    );
     for (prefix, ty, sel) in events::files() {
         b.file_rows(prefix, Some(ty), sel);
     }
@@ -300,7 +415,14 @@ fn build() -> FieldTable {
     for ty in EventType::ALL {
         if events::has_retval(*ty) {
             let name = format!("{}.retval", ty.name());
-            b.add(name, Some(*ty), (FieldType::Int, false), PLAIN, true, Access::Event(Getter::Int(|e| e.retval)));
+            b.add(
+                name,
+                Some(*ty),
+                (FieldType::Int, false),
+                PLAIN,
+                true,
+                Access::Event(Getter::Int(|e| e.retval)),
+            );
         }
     }
     FieldTable { by_name: b.by_name }

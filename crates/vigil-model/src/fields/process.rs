@@ -23,8 +23,14 @@ pub(super) fn rows() -> Vec<Row<Process>> {
         row!("egroup", G::Str(|p| &p.credentials.egroup)),
         row!("fsuser", G::Str(|p| &p.credentials.fsuser)),
         row!("fsgroup", G::Str(|p| &p.credentials.fsgroup)),
-        row!("cap_effective", G::Int(|p| p.credentials.cap_effective as i64)),
-        row!("cap_permitted", G::Int(|p| p.credentials.cap_permitted as i64)),
+        row!(
+            "cap_effective",
+            G::Int(|p| p.credentials.cap_effective as i64)
+        ),
+        row!(
+            "cap_permitted",
+            G::Int(|p| p.credentials.cap_permitted as i64)
+        ),
         row!("comm", G::Str(|p| &p.comm)),
         row!("tty_name", G::Str(|p| &p.tty_name)),
         row!("created_at", G::Int(|p| created_at(p) as i64), TIME),
@@ -32,7 +38,11 @@ pub(super) fn rows() -> Vec<Row<Process>> {
         row!("fork_time", G::Int(|p| p.fork_time as i64), TIME),
         row!("exit_time", G::Int(|p| p.exit_time as i64), TIME),
         row!("container.id", G::Str(|p| p.container_id())),
-        row!("container.created_at", G::Int(|p| p.container.as_ref().map_or(0, |c| c.created_at as i64)), TIME),
+        row!(
+            "container.created_at",
+            G::Int(|p| p.container.as_ref().map_or(0, |c| c.created_at as i64)),
+            TIME
+        ),
         row!("cgroup.id", G::Str(|p| &p.cgroup)),
         row!("cgroup.file.inode", G::Int(|_| 0), PLAIN, unfilled),
         row!("cgroup.manager", G::Str(|_| ""), PLAIN, unfilled),
@@ -40,7 +50,10 @@ pub(super) fn rows() -> Vec<Row<Process>> {
         row!("args", G::Computed(|p| p.args.args.join(" "))),
         row!("argv", G::Strs(|p, f| p.args.args.iter().any(|a| f(a)))),
         row!("args_flags", G::Strs(|p, f| args_flags(&p.args.args, f))),
-        row!("args_options", G::Strs(|p, f| args_options(&p.args.args, f))),
+        row!(
+            "args_options",
+            G::Strs(|p, f| args_options(&p.args.args, f))
+        ),
         row!("args_truncated", G::Bool(|p| p.args.args_truncated)),
         row!("cmdline", G::Computed(cmdline)),
         row!("envs", G::Strs(|p, f| p.args.env_names().any(f))),
@@ -51,14 +64,22 @@ pub(super) fn rows() -> Vec<Row<Process>> {
         row!("is_exec", G::Bool(|p| p.exec_time != 0)),
         row!("user_session.k8s_username", G::Str(|_| ""), PLAIN, unfilled),
         row!("user_session.k8s_uid", G::Str(|_| ""), PLAIN, unfilled),
-        row!("user_session.k8s_groups", G::Strs(|_, _| false), PLAIN, unfilled),
+        row!(
+            "user_session.k8s_groups",
+            G::Strs(|_, _| false),
+            PLAIN,
+            unfilled
+        ),
         row!("user_session.id", G::Str(|_| ""), PLAIN, unfilled),
     ]
 }
 
 /// The files of a process: its executable and its interpreter.
 pub(super) fn files() -> [(&'static str, super::ProcessFileSel); 2] {
-    [("file", |p| Some(&p.file)), ("interpreter.file", |p| p.interpreter.as_ref())]
+    [
+        ("file", |p| Some(&p.file)),
+        ("interpreter.file", |p| p.interpreter.as_ref()),
+    ]
 }
 
 /// When the current image started: the exec time, or the fork time for a non-exec'd child.

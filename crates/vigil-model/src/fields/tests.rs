@@ -5,7 +5,11 @@ use crate::event::{Event, EventData, OpenEvent};
 use crate::process::{ArgsEnvs, Process};
 
 fn exec_event(args: &[&str]) -> Event {
-    let parent = Arc::new(Process { pid: 1, comm: "init".into(), ..Process::default() });
+    let parent = Arc::new(Process {
+        pid: 1,
+        comm: "init".into(),
+        ..Process::default()
+    });
     let p = Process {
         pid: 42,
         comm: "curl".into(),
@@ -29,7 +33,10 @@ fn strs(def: &FieldDef, e: &Event) -> Vec<String> {
         false
     };
     match def.access {
-        Access::Process { which, get: Getter::Strs(g) } => {
+        Access::Process {
+            which,
+            get: Getter::Strs(g),
+        } => {
             g(which.base(e).expect("process"), &mut push);
         }
         _ => panic!("not a process string list"),
@@ -62,7 +69,10 @@ fn table_covers_policy_fields_and_types() {
     assert!(field("dns.question.name").unwrap().flags.case_insensitive);
     assert!(field("process.created_at").unwrap().flags.time);
     assert!(!field("container.tags").unwrap().filled);
-    assert_eq!(field("open.flags").unwrap().event_type, Some(EventType::Open));
+    assert_eq!(
+        field("open.flags").unwrap().event_type,
+        Some(EventType::Open)
+    );
     assert_eq!(field("process.comm").unwrap().event_type, None);
     assert!(field("exec.retval").is_none());
     assert!(field_table().len() > 500);
@@ -80,18 +90,37 @@ fn accessors_read_the_model() {
         _ => panic!("event.service"),
     }
     match field("process.parent.comm").unwrap().access {
-        Access::Process { which, get: Getter::Str(g) } => assert_eq!(g(which.base(&e).unwrap()), "init"),
+        Access::Process {
+            which,
+            get: Getter::Str(g),
+        } => assert_eq!(g(which.base(&e).unwrap()), "init"),
         _ => panic!("parent comm"),
     }
     match field("exec.cmdline").unwrap().access {
-        Access::Process { which, get: Getter::Computed(g) } => {
-            assert_eq!(g(which.base(&e).unwrap()), "curl -sSL --output=/tmp/x -H a: b -- -z")
+        Access::Process {
+            which,
+            get: Getter::Computed(g),
+        } => {
+            assert_eq!(
+                g(which.base(&e).unwrap()),
+                "curl -sSL --output=/tmp/x -H a: b -- -z"
+            )
         }
         _ => panic!("cmdline"),
     }
-    let open = Event::new(1, e.process.clone(), EventData::Open(OpenEvent { file: File::from_path("/etc/a.conf"), ..OpenEvent::default() }));
+    let open = Event::new(
+        1,
+        e.process.clone(),
+        EventData::Open(OpenEvent {
+            file: File::from_path("/etc/a.conf"),
+            ..OpenEvent::default()
+        }),
+    );
     match field("open.file.extension").unwrap().access {
-        Access::File { file, get: Getter::Str(g) } => assert_eq!(g(file(&open).unwrap()), "conf"),
+        Access::File {
+            file,
+            get: Getter::Str(g),
+        } => assert_eq!(g(file(&open).unwrap()), "conf"),
         _ => panic!("extension"),
     }
     assert!(events::is_public("8.8.8.8".parse().unwrap()));

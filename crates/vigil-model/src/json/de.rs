@@ -12,9 +12,9 @@ use serde::Deserialize;
 
 use super::names::{parse_enum_name, parse_flag_names};
 use crate::consts::{
-    ConstTable, ADDRESS_FAMILIES, BPF_ATTACH_TYPES, BPF_CMDS, BPF_HELPERS, BPF_MAP_TYPES, BPF_PROG_TYPES, CAPABILITIES,
-    DNS_CLASSES, DNS_TYPES, ETH_PROTOCOLS, IP_PROTOCOLS, MAP_FLAGS, OPEN_FLAGS, PIPE_BUF_FLAGS, PROT_FLAGS,
-    PTRACE_REQUESTS, SIGNALS, UNLINK_FLAGS, VM_FLAGS,
+    ConstTable, ADDRESS_FAMILIES, BPF_ATTACH_TYPES, BPF_CMDS, BPF_HELPERS, BPF_MAP_TYPES,
+    BPF_PROG_TYPES, CAPABILITIES, DNS_CLASSES, DNS_TYPES, ETH_PROTOCOLS, IP_PROTOCOLS, MAP_FLAGS,
+    OPEN_FLAGS, PIPE_BUF_FLAGS, PROT_FLAGS, PTRACE_REQUESTS, SIGNALS, UNLINK_FLAGS, VM_FLAGS,
 };
 use crate::event::*;
 use crate::file::File;
@@ -42,7 +42,10 @@ impl fmt::Display for DecodeError {
 impl std::error::Error for DecodeError {}
 
 fn err(path: &str, message: impl Into<String>) -> DecodeError {
-    DecodeError { path: path.to_string(), message: message.into() }
+    DecodeError {
+        path: path.to_string(),
+        message: message.into(),
+    }
 }
 
 /// Parses one CWS JSON event (optionally wrapped in the output-record envelope).
@@ -468,12 +471,15 @@ fn mask_value(path: &str, table: &ConstTable, joined: &str) -> Result<u64, Decod
 }
 
 fn hex_value(path: &str, s: &str) -> Result<u64, DecodeError> {
-    let digits = s.strip_prefix("0x").ok_or_else(|| err(path, format!("expected 0x-prefixed hex, got {s:?}")))?;
+    let digits = s
+        .strip_prefix("0x")
+        .ok_or_else(|| err(path, format!("expected 0x-prefixed hex, got {s:?}")))?;
     u64::from_str_radix(digits, 16).map_err(|e| err(path, format!("{s:?}: {e}")))
 }
 
 fn ip_value(path: &str, s: &str) -> Result<IpAddr, DecodeError> {
-    s.parse().map_err(|_| err(path, format!("invalid IP address {s:?}")))
+    s.parse()
+        .map_err(|_| err(path, format!("invalid IP address {s:?}")))
 }
 
 fn caps_value(path: &str, names: &[String]) -> Result<u64, DecodeError> {
@@ -499,7 +505,10 @@ impl WFile {
             gid: u32_id(&format!("{path}.gid"), self.gid)?,
             user: self.user.clone(),
             group: self.group.clone(),
-            modification_time: time(&format!("{path}.modification_time"), &self.modification_time)?,
+            modification_time: time(
+                &format!("{path}.modification_time"),
+                &self.modification_time,
+            )?,
             change_time: time(&format!("{path}.change_time"), &self.change_time)?,
             package_name: self.package_name.clone(),
             package_version: self.package_version.clone(),
@@ -507,17 +516,27 @@ impl WFile {
     }
 
     fn destination(&self) -> Result<&WFile, DecodeError> {
-        self.destination.as_deref().ok_or_else(|| err("file.destination", "missing"))
+        self.destination
+            .as_deref()
+            .ok_or_else(|| err("file.destination", "missing"))
     }
 }
 
 fn container(path: &str, c: &WContainer) -> Result<ContainerContext, DecodeError> {
-    Ok(ContainerContext { id: c.id.clone(), created_at: time(&format!("{path}.created_at"), &c.created_at)? })
+    Ok(ContainerContext {
+        id: c.id.clone(),
+        created_at: time(&format!("{path}.created_at"), &c.created_at)?,
+    })
 }
 
 impl WProcess {
     /// One process entry without its ancestry; `args` is shared when the caller already has it.
-    fn to_process(&self, path: &str, args: Option<Arc<ArgsEnvs>>, ancestor: Option<Arc<Process>>) -> Result<Process, DecodeError> {
+    fn to_process(
+        &self,
+        path: &str,
+        args: Option<Arc<ArgsEnvs>>,
+        ancestor: Option<Arc<Process>>,
+    ) -> Result<Process, DecodeError> {
         let c = self.credentials.as_ref();
         let credentials = match c {
             Some(c) => Credentials {
@@ -534,8 +553,14 @@ impl WProcess {
                 egroup: c.egroup.clone(),
                 fsuser: c.fsuser.clone(),
                 fsgroup: c.fsgroup.clone(),
-                cap_effective: caps_value(&format!("{path}.credentials.cap_effective"), &c.cap_effective)?,
-                cap_permitted: caps_value(&format!("{path}.credentials.cap_permitted"), &c.cap_permitted)?,
+                cap_effective: caps_value(
+                    &format!("{path}.credentials.cap_effective"),
+                    &c.cap_effective,
+                )?,
+                cap_permitted: caps_value(
+                    &format!("{path}.credentials.cap_permitted"),
+                    &c.cap_permitted,
+                )?,
             },
             None => Credentials {
                 uid: self.uid,
@@ -565,8 +590,16 @@ impl WProcess {
             exit_time: time(&format!("{path}.exit_time"), &self.exit_time)?,
             credentials,
             file,
-            interpreter: self.interpreter.as_ref().map(|f| f.to_file(&format!("{path}.interpreter"))).transpose()?,
-            container: self.container.as_ref().map(|c| container(&format!("{path}.container"), c)).transpose()?,
+            interpreter: self
+                .interpreter
+                .as_ref()
+                .map(|f| f.to_file(&format!("{path}.interpreter")))
+                .transpose()?,
+            container: self
+                .container
+                .as_ref()
+                .map(|c| container(&format!("{path}.container"), c))
+                .transpose()?,
             cgroup: String::new(),
             args,
             is_thread: self.is_thread,
@@ -586,7 +619,11 @@ impl WProcess {
     }
 
     fn has_args(&self) -> bool {
-        !self.argv0.is_empty() || !self.args.is_empty() || !self.envs.is_empty() || self.args_truncated || self.envs_truncated
+        !self.argv0.is_empty()
+            || !self.args.is_empty()
+            || !self.envs.is_empty()
+            || self.args_truncated
+            || self.envs_truncated
     }
 
     /// The process with its ancestry chain rebuilt (from `ancestors`, else from `parent`).
@@ -603,7 +640,11 @@ impl WProcess {
                 Some(a) if !w.has_args() => Some(a.args.clone()),
                 _ => None,
             };
-            ancestor = Some(Arc::new(w.to_process(&format!("{path}.ancestors[{i}]"), shared, ancestor.take())?));
+            ancestor = Some(Arc::new(w.to_process(
+                &format!("{path}.ancestors[{i}]"),
+                shared,
+                ancestor.take(),
+            )?));
         }
         Ok(Arc::new(self.to_process(path, None, ancestor)?))
     }
@@ -611,30 +652,49 @@ impl WProcess {
 
 impl WEvent {
     fn into_event(self) -> Result<Event, DecodeError> {
-        let ty = EventType::from_name(&self.evt.name)
-            .ok_or_else(|| err("evt.name", format!("unknown event type {:?}", self.evt.name)))?;
-        let wprocess = self.process.as_ref().ok_or_else(|| err("process", "missing"))?;
+        let ty = EventType::from_name(&self.evt.name).ok_or_else(|| {
+            err(
+                "evt.name",
+                format!("unknown event type {:?}", self.evt.name),
+            )
+        })?;
+        let wprocess = self
+            .process
+            .as_ref()
+            .ok_or_else(|| err("process", "missing"))?;
         let process = wprocess.to_context("process")?;
         let file = self.file.as_ref();
-        let need_file = || file.ok_or_else(|| err("file", format!("missing (required for {})", ty.name())));
+        let need_file =
+            || file.ok_or_else(|| err("file", format!("missing (required for {})", ty.name())));
         let file_of = |f: &WFile| f.to_file("file");
         let data = match ty {
             EventType::Exec => EventData::Exec,
             EventType::Fork => EventData::Fork,
             EventType::Exit => {
                 let e = self.exit.as_ref().ok_or_else(|| err("exit", "missing"))?;
-                let cause = ExitCause::from_name(&e.cause).ok_or_else(|| err("exit.cause", format!("unknown cause {:?}", e.cause)))?;
-                EventData::Exit(ExitEvent { cause, code: e.code })
+                let cause = ExitCause::from_name(&e.cause)
+                    .ok_or_else(|| err("exit.cause", format!("unknown cause {:?}", e.cause)))?;
+                EventData::Exit(ExitEvent {
+                    cause,
+                    code: e.code,
+                })
             }
             EventType::Open => {
                 let f = need_file()?;
                 let flags = flags_value("file.flags", &OPEN_FLAGS, &f.flags)? as u32;
                 let mode = f.destination.as_ref().map_or(0, |d| d.mode);
-                EventData::Open(OpenEvent { file: file_of(f)?, flags, mode })
+                EventData::Open(OpenEvent {
+                    file: file_of(f)?,
+                    flags,
+                    mode,
+                })
             }
             EventType::Chmod => {
                 let f = need_file()?;
-                EventData::Chmod(ChmodEvent { file: file_of(f)?, mode: f.destination()?.mode })
+                EventData::Chmod(ChmodEvent {
+                    file: file_of(f)?,
+                    mode: f.destination()?.mode,
+                })
             }
             EventType::Chown => {
                 let f = need_file()?;
@@ -649,22 +709,36 @@ impl WEvent {
             }
             EventType::Link => {
                 let f = need_file()?;
-                EventData::Link(LinkEvent { source: file_of(f)?, target: f.destination()?.to_file("file.destination")? })
+                EventData::Link(LinkEvent {
+                    source: file_of(f)?,
+                    target: f.destination()?.to_file("file.destination")?,
+                })
             }
             EventType::Rename => {
                 let f = need_file()?;
-                EventData::Rename(RenameEvent { old: file_of(f)?, new: f.destination()?.to_file("file.destination")? })
+                EventData::Rename(RenameEvent {
+                    old: file_of(f)?,
+                    new: f.destination()?.to_file("file.destination")?,
+                })
             }
             EventType::Unlink => {
                 let f = need_file()?;
                 let flags = flags_value("file.flags", &UNLINK_FLAGS, &f.flags)? as u32;
-                EventData::Unlink(UnlinkEvent { file: file_of(f)?, flags })
+                EventData::Unlink(UnlinkEvent {
+                    file: file_of(f)?,
+                    flags,
+                })
             }
             EventType::Mkdir => {
                 let f = need_file()?;
-                EventData::Mkdir(MkdirEvent { file: file_of(f)?, mode: f.destination()?.mode })
+                EventData::Mkdir(MkdirEvent {
+                    file: file_of(f)?,
+                    mode: f.destination()?.mode,
+                })
             }
-            EventType::Rmdir => EventData::Rmdir(RmdirEvent { file: file_of(need_file()?)? }),
+            EventType::Rmdir => EventData::Rmdir(RmdirEvent {
+                file: file_of(need_file()?)?,
+            }),
             EventType::Utimes => {
                 let f = need_file()?;
                 let d = f.destination()?;
@@ -677,8 +751,16 @@ impl WEvent {
             EventType::SetXattr | EventType::RemoveXattr => {
                 let f = need_file()?;
                 let d = f.destination()?;
-                let x = XattrEvent { file: file_of(f)?, name: d.attribute_name.clone(), namespace: d.attribute_namespace.clone() };
-                if ty == EventType::SetXattr { EventData::SetXattr(x) } else { EventData::RemoveXattr(x) }
+                let x = XattrEvent {
+                    file: file_of(f)?,
+                    name: d.attribute_name.clone(),
+                    namespace: d.attribute_namespace.clone(),
+                };
+                if ty == EventType::SetXattr {
+                    EventData::SetXattr(x)
+                } else {
+                    EventData::RemoveXattr(x)
+                }
             }
             EventType::Mount => {
                 let m = self.mount.as_ref().ok_or_else(|| err("mount", "missing"))?;
@@ -694,16 +776,23 @@ impl WEvent {
                     mountpoint_path_error: m.mountpoint_path_error.clone(),
                     source_path_error: m.source_path_error.clone(),
                     mountpoint: m.mp.as_ref().map(|f| f.to_file("mount.mp")).transpose()?,
-                    root: m.root.as_ref().map(|f| f.to_file("mount.root")).transpose()?,
+                    root: m
+                        .root
+                        .as_ref()
+                        .map(|f| f.to_file("mount.root"))
+                        .transpose()?,
                 })
             }
-            EventType::Umount => EventData::Umount(UmountEvent { mount_id: need_file()?.new_mount_id }),
+            EventType::Umount => EventData::Umount(UmountEvent {
+                mount_id: need_file()?.new_mount_id,
+            }),
             EventType::Bpf => {
                 let b = self.bpf.as_ref().ok_or_else(|| err("bpf", "missing"))?;
                 let map = match &b.map {
                     Some(m) => Some(BpfMap {
                         name: m.name.clone(),
-                        map_type: enum_value("bpf.map.map_type", &BPF_MAP_TYPES, &m.map_type)? as u32,
+                        map_type: enum_value("bpf.map.map_type", &BPF_MAP_TYPES, &m.map_type)?
+                            as u32,
                     }),
                     None => None,
                 };
@@ -711,17 +800,31 @@ impl WEvent {
                     Some(p) => Some(BpfProgram {
                         name: p.name.clone(),
                         tag: p.tag.clone(),
-                        program_type: enum_value("bpf.program.program_type", &BPF_PROG_TYPES, &p.program_type)? as u32,
-                        attach_type: enum_value("bpf.program.attach_type", &BPF_ATTACH_TYPES, &p.attach_type)? as u32,
+                        program_type: enum_value(
+                            "bpf.program.program_type",
+                            &BPF_PROG_TYPES,
+                            &p.program_type,
+                        )? as u32,
+                        attach_type: enum_value(
+                            "bpf.program.attach_type",
+                            &BPF_ATTACH_TYPES,
+                            &p.attach_type,
+                        )? as u32,
                         helpers: p
                             .helpers
                             .iter()
-                            .map(|h| enum_value("bpf.program.helpers", &BPF_HELPERS, h).map(|v| v as u32))
+                            .map(|h| {
+                                enum_value("bpf.program.helpers", &BPF_HELPERS, h).map(|v| v as u32)
+                            })
                             .collect::<Result<_, _>>()?,
                     }),
                     None => None,
                 };
-                EventData::Bpf(BpfEvent { cmd: enum_value("bpf.cmd", &BPF_CMDS, &b.cmd)? as u32, map, program })
+                EventData::Bpf(BpfEvent {
+                    cmd: enum_value("bpf.cmd", &BPF_CMDS, &b.cmd)? as u32,
+                    map,
+                    program,
+                })
             }
             EventType::Mmap => {
                 let m = self.mmap.as_ref().ok_or_else(|| err("mmap", "missing"))?;
@@ -735,17 +838,35 @@ impl WEvent {
                 })
             }
             EventType::Mprotect => {
-                let m = self.mprotect.as_ref().ok_or_else(|| err("mprotect", "missing"))?;
+                let m = self
+                    .mprotect
+                    .as_ref()
+                    .ok_or_else(|| err("mprotect", "missing"))?;
                 EventData::Mprotect(MprotectEvent {
                     vm_start: hex_value("mprotect.vm_start", &m.vm_start)?,
                     vm_end: hex_value("mprotect.vm_end", &m.vm_end)?,
-                    vm_protection: mask_value("mprotect.vm_protection", &VM_FLAGS, &m.vm_protection)?,
-                    req_protection: mask_value("mprotect.req_protection", &VM_FLAGS, &m.req_protection)?,
+                    vm_protection: mask_value(
+                        "mprotect.vm_protection",
+                        &VM_FLAGS,
+                        &m.vm_protection,
+                    )?,
+                    req_protection: mask_value(
+                        "mprotect.req_protection",
+                        &VM_FLAGS,
+                        &m.req_protection,
+                    )?,
                 })
             }
             EventType::Ptrace => {
-                let p = self.ptrace.as_ref().ok_or_else(|| err("ptrace", "missing"))?;
-                let tracee = p.tracee.as_ref().map(|t| t.to_context("ptrace.tracee")).transpose()?;
+                let p = self
+                    .ptrace
+                    .as_ref()
+                    .ok_or_else(|| err("ptrace", "missing"))?;
+                let tracee = p
+                    .tracee
+                    .as_ref()
+                    .map(|t| t.to_context("ptrace.tracee"))
+                    .transpose()?;
                 EventData::Ptrace(PtraceEvent {
                     request: enum_value("ptrace.request", &PTRACE_REQUESTS, &p.request)? as u32,
                     pid: tracee.as_ref().map_or(0, |t| t.pid),
@@ -754,7 +875,10 @@ impl WEvent {
                 })
             }
             EventType::LoadModule => {
-                let m = self.module.as_ref().ok_or_else(|| err("module", "missing"))?;
+                let m = self
+                    .module
+                    .as_ref()
+                    .ok_or_else(|| err("module", "missing"))?;
                 EventData::LoadModule(LoadModuleEvent {
                     name: m.name.clone(),
                     file: file.map(file_of).transpose()?,
@@ -764,23 +888,46 @@ impl WEvent {
                 })
             }
             EventType::UnloadModule => {
-                let m = self.module.as_ref().ok_or_else(|| err("module", "missing"))?;
-                EventData::UnloadModule(UnloadModuleEvent { name: m.name.clone() })
+                let m = self
+                    .module
+                    .as_ref()
+                    .ok_or_else(|| err("module", "missing"))?;
+                EventData::UnloadModule(UnloadModuleEvent {
+                    name: m.name.clone(),
+                })
             }
             EventType::Signal => {
-                let s = self.signal.as_ref().ok_or_else(|| err("signal", "missing"))?;
+                let s = self
+                    .signal
+                    .as_ref()
+                    .ok_or_else(|| err("signal", "missing"))?;
                 EventData::Signal(SignalEvent {
                     signal: enum_value("signal.type", &SIGNALS, &s.signal)? as u32,
                     pid: s.pid,
-                    target: s.target.as_ref().map(|t| t.to_context("signal.target")).transpose()?,
+                    target: s
+                        .target
+                        .as_ref()
+                        .map(|t| t.to_context("signal.target"))
+                        .transpose()?,
                 })
             }
             EventType::Splice => {
-                let s = self.splice.as_ref().ok_or_else(|| err("splice", "missing"))?;
+                let s = self
+                    .splice
+                    .as_ref()
+                    .ok_or_else(|| err("splice", "missing"))?;
                 EventData::Splice(SpliceEvent {
                     file: file.map(file_of).transpose()?,
-                    pipe_entry_flag: mask_value("splice.pipe_entry_flag", &PIPE_BUF_FLAGS, &s.pipe_entry_flag)? as u32,
-                    pipe_exit_flag: mask_value("splice.pipe_exit_flag", &PIPE_BUF_FLAGS, &s.pipe_exit_flag)? as u32,
+                    pipe_entry_flag: mask_value(
+                        "splice.pipe_entry_flag",
+                        &PIPE_BUF_FLAGS,
+                        &s.pipe_entry_flag,
+                    )? as u32,
+                    pipe_exit_flag: mask_value(
+                        "splice.pipe_exit_flag",
+                        &PIPE_BUF_FLAGS,
+                        &s.pipe_exit_flag,
+                    )? as u32,
                 })
             }
             EventType::Dns => {
@@ -800,7 +947,8 @@ impl WEvent {
             EventType::Bind => {
                 let b = self.bind.as_ref().ok_or_else(|| err("bind", "missing"))?;
                 EventData::Bind(BindEvent {
-                    family: enum_value("bind.addr.family", &ADDRESS_FAMILIES, &b.addr.family)? as u16,
+                    family: enum_value("bind.addr.family", &ADDRESS_FAMILIES, &b.addr.family)?
+                        as u16,
                     ip: ip_value("bind.addr.ip", &b.addr.ip)?,
                     port: b.addr.port,
                 })
@@ -810,10 +958,17 @@ impl WEvent {
                     .credentials
                     .as_ref()
                     .and_then(|c| c.destination.as_ref())
-                    .ok_or_else(|| err("process.credentials.destination", format!("missing (required for {})", ty.name())))?;
+                    .ok_or_else(|| {
+                        err(
+                            "process.credentials.destination",
+                            format!("missing (required for {})", ty.name()),
+                        )
+                    })?;
                 match ty {
                     EventType::Setuid => EventData::Setuid(SetuidEvent {
-                        uid: d.uid.ok_or_else(|| err("process.credentials.destination.uid", "missing"))?,
+                        uid: d
+                            .uid
+                            .ok_or_else(|| err("process.credentials.destination.uid", "missing"))?,
                         euid: d.euid,
                         fsuid: d.fsuid,
                         user: d.user.clone(),
@@ -821,7 +976,9 @@ impl WEvent {
                         fsuser: d.fsuser.clone(),
                     }),
                     EventType::Setgid => EventData::Setgid(SetgidEvent {
-                        gid: d.gid.ok_or_else(|| err("process.credentials.destination.gid", "missing"))?,
+                        gid: d
+                            .gid
+                            .ok_or_else(|| err("process.credentials.destination.gid", "missing"))?,
                         egid: d.egid,
                         fsgid: d.fsgid,
                         group: d.group.clone(),
@@ -829,41 +986,80 @@ impl WEvent {
                         fsgroup: d.fsgroup.clone(),
                     }),
                     _ => EventData::Capset(CapsetEvent {
-                        cap_effective: caps_value("process.credentials.destination.cap_effective", &d.cap_effective)?,
-                        cap_permitted: caps_value("process.credentials.destination.cap_permitted", &d.cap_permitted)?,
+                        cap_effective: caps_value(
+                            "process.credentials.destination.cap_effective",
+                            &d.cap_effective,
+                        )?,
+                        cap_permitted: caps_value(
+                            "process.credentials.destination.cap_permitted",
+                            &d.cap_permitted,
+                        )?,
                     }),
                 }
             }
             EventType::Selinux => {
-                let s = self.selinux.as_ref().ok_or_else(|| err("selinux", "missing"))?;
+                let s = self
+                    .selinux
+                    .as_ref()
+                    .ok_or_else(|| err("selinux", "missing"))?;
                 let change = if let Some(b) = &s.bool {
-                    SelinuxChange::Bool { name: b.name.clone(), state: b.state.clone() }
+                    SelinuxChange::Bool {
+                        name: b.name.clone(),
+                        state: b.state.clone(),
+                    }
                 } else if let Some(e) = &s.enforce {
-                    SelinuxChange::Enforce { status: e.status.clone() }
+                    SelinuxChange::Enforce {
+                        status: e.status.clone(),
+                    }
                 } else if let Some(c) = &s.bool_commit {
                     SelinuxChange::BoolCommit { state: c.state }
                 } else {
-                    return Err(err("selinux", "one of bool, enforce, bool_commit is required"));
+                    return Err(err(
+                        "selinux",
+                        "one of bool, enforce, bool_commit is required",
+                    ));
                 };
-                EventData::Selinux(SelinuxEvent { file: file.map(file_of).transpose()?.unwrap_or_default(), change })
+                EventData::Selinux(SelinuxEvent {
+                    file: file.map(file_of).transpose()?.unwrap_or_default(),
+                    change,
+                })
             }
             EventType::AnomalyDetectionSyscall => {
-                let a = self.anomaly_detection_syscall.as_ref().ok_or_else(|| err("anomaly_detection_syscall", "missing"))?;
-                EventData::AnomalyDetectionSyscall(AnomalyDetectionSyscallEvent { syscall: a.syscall.clone() })
+                let a = self
+                    .anomaly_detection_syscall
+                    .as_ref()
+                    .ok_or_else(|| err("anomaly_detection_syscall", "missing"))?;
+                EventData::AnomalyDetectionSyscall(AnomalyDetectionSyscallEvent {
+                    syscall: a.syscall.clone(),
+                })
             }
             EventType::Connect | EventType::Accept => {
                 let key = ty.name();
-                let c = if ty == EventType::Connect { self.connect.as_ref() } else { self.accept.as_ref() };
+                let c = if ty == EventType::Connect {
+                    self.connect.as_ref()
+                } else {
+                    self.accept.as_ref()
+                };
                 let c = c.ok_or_else(|| err(key, "missing"))?;
                 let e = ConnectEvent {
-                    family: enum_value(&format!("{key}.addr.family"), &ADDRESS_FAMILIES, &c.addr.family)? as u16,
+                    family: enum_value(
+                        &format!("{key}.addr.family"),
+                        &ADDRESS_FAMILIES,
+                        &c.addr.family,
+                    )? as u16,
                     ip: ip_value(&format!("{key}.addr.ip"), &c.addr.ip)?,
                     port: c.addr.port,
                     protocol: c.protocol,
                 };
-                if ty == EventType::Connect { EventData::Connect(e) } else { EventData::Accept(e) }
+                if ty == EventType::Connect {
+                    EventData::Connect(e)
+                } else {
+                    EventData::Accept(e)
+                }
             }
-            EventType::Chdir => EventData::Chdir(ChdirEvent { file: file_of(need_file()?)? }),
+            EventType::Chdir => EventData::Chdir(ChdirEvent {
+                file: file_of(need_file()?)?,
+            }),
             EventType::Prctl => {
                 let p = self.prctl.as_ref().ok_or_else(|| err("prctl", "missing"))?;
                 EventData::Prctl(PrctlEvent {
@@ -875,11 +1071,23 @@ impl WEvent {
         };
         let network = match &self.network {
             Some(n) => Some(NetworkContext {
-                device: n.device.as_ref().map(|d| NetworkDevice { netns: d.netns, ifindex: d.ifindex, ifname: d.ifname.clone() }),
-                l3_protocol: enum_value("network.l3_protocol", &ETH_PROTOCOLS, &n.l3_protocol)? as u16,
-                l4_protocol: enum_value("network.l4_protocol", &IP_PROTOCOLS, &n.l4_protocol)? as u16,
-                source: IpPort { ip: ip_value("network.source.ip", &n.source.ip)?, port: n.source.port },
-                destination: IpPort { ip: ip_value("network.destination.ip", &n.destination.ip)?, port: n.destination.port },
+                device: n.device.as_ref().map(|d| NetworkDevice {
+                    netns: d.netns,
+                    ifindex: d.ifindex,
+                    ifname: d.ifname.clone(),
+                }),
+                l3_protocol: enum_value("network.l3_protocol", &ETH_PROTOCOLS, &n.l3_protocol)?
+                    as u16,
+                l4_protocol: enum_value("network.l4_protocol", &IP_PROTOCOLS, &n.l4_protocol)?
+                    as u16,
+                source: IpPort {
+                    ip: ip_value("network.source.ip", &n.source.ip)?,
+                    port: n.source.port,
+                },
+                destination: IpPort {
+                    ip: ip_value("network.destination.ip", &n.destination.ip)?,
+                    port: n.destination.port,
+                },
                 size: n.size,
             }),
             None => None,
@@ -889,9 +1097,16 @@ impl WEvent {
             timestamp: time("date", &self.date)?,
             is_async: self.evt.is_async,
             tid: wprocess.tid,
-            container: self.container.as_ref().map(|c| container("container", c)).transpose()?,
+            container: self
+                .container
+                .as_ref()
+                .map(|c| container("container", c))
+                .transpose()?,
             retval,
-            dd: self.dd.map(|d| DdContext { span_id: d.span_id, trace_id: d.trace_id }),
+            dd: self.dd.map(|d| DdContext {
+                span_id: d.span_id,
+                trace_id: d.trace_id,
+            }),
             security_profile: self.security_profile.map(|s| SecurityProfile {
                 name: s.name,
                 status: s.status,
@@ -915,7 +1130,10 @@ fn retval_from_outcome(ty: EventType, outcome: Option<&str>) -> Result<i64, Deco
         Some(other) => return Err(err("evt.outcome", format!("unknown outcome {other:?}"))),
     };
     if ty.outcome(retval).as_str() != outcome.unwrap_or("Success") {
-        return Err(err("evt.outcome", format!("{} events are always Success", ty.name())));
+        return Err(err(
+            "evt.outcome",
+            format!("{} events are always Success", ty.name()),
+        ));
     }
     Ok(retval)
 }

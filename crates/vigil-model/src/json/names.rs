@@ -15,7 +15,11 @@ impl FlagNames {
     /// Decomposes `value`. With `access_mode`, the two low bits are the open access mode
     /// (`O_RDONLY` = 0, `O_WRONLY`, `O_RDWR`) rather than independent flags.
     pub fn new(table: &ConstTable, value: u64, access_mode: bool) -> FlagNames {
-        let mut this = FlagNames { names: [""; 64], len: 0, leftover: 0 };
+        let mut this = FlagNames {
+            names: [""; 64],
+            len: 0,
+            leftover: 0,
+        };
         let mut bits = value;
         if access_mode {
             match table.name_of((value & 3) as i64) {
@@ -94,7 +98,10 @@ pub fn enum_name(table: &ConstTable, value: i64) -> std::borrow::Cow<'static, st
 }
 
 /// Parses what [`flag_names`] produced back into a value.
-pub fn parse_flag_names<'a>(table: &ConstTable, names: impl IntoIterator<Item = &'a str>) -> Result<u64, String> {
+pub fn parse_flag_names<'a>(
+    table: &ConstTable,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<u64, String> {
     let mut value = 0u64;
     for name in names {
         let name = name.trim();

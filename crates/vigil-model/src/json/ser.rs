@@ -9,9 +9,9 @@ use std::sync::Arc;
 use super::names::{enum_name, FlagNames};
 use super::writer::ObjectWriter;
 use crate::consts::{
-    ADDRESS_FAMILIES, BPF_ATTACH_TYPES, BPF_CMDS, BPF_HELPERS, BPF_MAP_TYPES, BPF_PROG_TYPES, CAPABILITIES, DNS_CLASSES,
-    DNS_TYPES, ETH_PROTOCOLS, IP_PROTOCOLS, MAP_FLAGS, OPEN_FLAGS, PIPE_BUF_FLAGS, PROT_FLAGS, PTRACE_REQUESTS, SIGNALS,
-    UNLINK_FLAGS, VM_FLAGS,
+    ADDRESS_FAMILIES, BPF_ATTACH_TYPES, BPF_CMDS, BPF_HELPERS, BPF_MAP_TYPES, BPF_PROG_TYPES,
+    CAPABILITIES, DNS_CLASSES, DNS_TYPES, ETH_PROTOCOLS, IP_PROTOCOLS, MAP_FLAGS, OPEN_FLAGS,
+    PIPE_BUF_FLAGS, PROT_FLAGS, PTRACE_REQUESTS, SIGNALS, UNLINK_FLAGS, VM_FLAGS,
 };
 use crate::event::*;
 use crate::file::File;
@@ -96,7 +96,11 @@ pub fn write_event_fields(o: &mut ObjectWriter<'_>, event: &Event) {
     if let Some(c) = event.container.as_ref().filter(|c| !c.id.is_empty()) {
         o.object("container", |w| write_container(w, c));
     }
-    if let Some(sp) = event.security_profile.as_ref().filter(|sp| !sp.name.is_empty()) {
+    if let Some(sp) = event
+        .security_profile
+        .as_ref()
+        .filter(|sp| !sp.name.is_empty())
+    {
         o.object("security_profile", |w| {
             w.str("name", &sp.name);
             w.str("status", &sp.status);
@@ -110,7 +114,10 @@ pub fn write_event_fields(o: &mut ObjectWriter<'_>, event: &Event) {
 /// The event's span context, or the first ancestor's that has one (none is tracked per process
 /// yet, so only the event's own).
 fn dd_context(event: &Event) -> Option<&DdContext> {
-    event.dd.as_ref().filter(|dd| dd.span_id != 0 || dd.trace_id != 0)
+    event
+        .dd
+        .as_ref()
+        .filter(|dd| dd.span_id != 0 || dd.trace_id != 0)
 }
 
 fn write_payload(o: &mut ObjectWriter<'_>, event: &Event) {
@@ -217,10 +224,20 @@ fn write_payload(o: &mut ObjectWriter<'_>, event: &Event) {
                 b.object("program", |p| {
                     p.str_opt("name", &prog.name);
                     p.str_opt("tag", &prog.tag);
-                    p.str("program_type", &enum_name(&BPF_PROG_TYPES, prog.program_type.into()));
-                    p.str("attach_type", &enum_name(&BPF_ATTACH_TYPES, prog.attach_type.into()));
+                    p.str(
+                        "program_type",
+                        &enum_name(&BPF_PROG_TYPES, prog.program_type.into()),
+                    );
+                    p.str(
+                        "attach_type",
+                        &enum_name(&BPF_ATTACH_TYPES, prog.attach_type.into()),
+                    );
                     if !prog.helpers.is_empty() {
-                        let names: Vec<_> = prog.helpers.iter().map(|h| enum_name(&BPF_HELPERS, (*h).into())).collect();
+                        let names: Vec<_> = prog
+                            .helpers
+                            .iter()
+                            .map(|h| enum_name(&BPF_HELPERS, (*h).into()))
+                            .collect();
                         p.str_array("helpers", names.iter().map(|n| n.as_ref()));
                     }
                 });
@@ -234,21 +251,35 @@ fn write_payload(o: &mut ObjectWriter<'_>, event: &Event) {
                 write_hex(m, "address", e.address);
                 m.u64("offset", e.offset);
                 m.u64("length", e.length);
-                write_mask(m, "protection", FlagNames::new(&PROT_FLAGS, e.protection, false));
+                write_mask(
+                    m,
+                    "protection",
+                    FlagNames::new(&PROT_FLAGS, e.protection, false),
+                );
                 write_mask(m, "flags", FlagNames::new(&MAP_FLAGS, e.flags, false));
             });
         }
         EventData::Mprotect(e) => o.object("mprotect", |m| {
             write_hex(m, "vm_start", e.vm_start);
             write_hex(m, "vm_end", e.vm_end);
-            write_mask(m, "vm_protection", FlagNames::new(&VM_FLAGS, e.vm_protection, false));
-            write_mask(m, "req_protection", FlagNames::new(&VM_FLAGS, e.req_protection, false));
+            write_mask(
+                m,
+                "vm_protection",
+                FlagNames::new(&VM_FLAGS, e.vm_protection, false),
+            );
+            write_mask(
+                m,
+                "req_protection",
+                FlagNames::new(&VM_FLAGS, e.req_protection, false),
+            );
         }),
         EventData::Ptrace(e) => o.object("ptrace", |p| {
             p.str("request", &enum_name(&PTRACE_REQUESTS, e.request.into()));
             write_hex(p, "address", e.address);
             if let Some(tracee) = &e.tracee {
-                p.object("tracee", |t| write_process_context(t, tracee, tracee.tid, |_| {}));
+                p.object("tracee", |t| {
+                    write_process_context(t, tracee, tracee.tid, |_| {})
+                });
             }
         }),
         EventData::LoadModule(e) => {
@@ -265,7 +296,9 @@ fn write_payload(o: &mut ObjectWriter<'_>, event: &Event) {
             s.str("type", &enum_name(&SIGNALS, e.signal.into()));
             s.u64("pid", e.pid.into());
             if let Some(target) = &e.target {
-                s.object("target", |t| write_process_context(t, target, target.tid, |_| {}));
+                s.object("target", |t| {
+                    write_process_context(t, target, target.tid, |_| {})
+                });
             }
         }),
         EventData::Splice(e) => {
@@ -273,8 +306,16 @@ fn write_payload(o: &mut ObjectWriter<'_>, event: &Event) {
                 o.object("file", |f| write_file_fields(f, file));
             }
             o.object("splice", |s| {
-                write_mask(s, "pipe_entry_flag", FlagNames::new(&PIPE_BUF_FLAGS, e.pipe_entry_flag.into(), false));
-                write_mask(s, "pipe_exit_flag", FlagNames::new(&PIPE_BUF_FLAGS, e.pipe_exit_flag.into(), false));
+                write_mask(
+                    s,
+                    "pipe_entry_flag",
+                    FlagNames::new(&PIPE_BUF_FLAGS, e.pipe_entry_flag.into(), false),
+                );
+                write_mask(
+                    s,
+                    "pipe_exit_flag",
+                    FlagNames::new(&PIPE_BUF_FLAGS, e.pipe_exit_flag.into(), false),
+                );
             });
         }
         EventData::Dns(e) => o.object("dns", |d| {
@@ -302,17 +343,27 @@ fn write_payload(o: &mut ObjectWriter<'_>, event: &Event) {
                     b.str_opt("name", name);
                     b.str_opt("state", state);
                 }),
-                SelinuxChange::Enforce { status } => s.object("enforce", |b| b.str_opt("status", status)),
-                SelinuxChange::BoolCommit { state } => s.object("bool_commit", |b| b.bool("state", *state)),
+                SelinuxChange::Enforce { status } => {
+                    s.object("enforce", |b| b.str_opt("status", status))
+                }
+                SelinuxChange::BoolCommit { state } => {
+                    s.object("bool_commit", |b| b.bool("state", *state))
+                }
             });
         }
         EventData::AnomalyDetectionSyscall(e) => {
-            o.object("anomaly_detection_syscall", |a| a.str("syscall", &e.syscall));
+            o.object("anomaly_detection_syscall", |a| {
+                a.str("syscall", &e.syscall)
+            });
         }
         // connect / accept / chdir / prctl are newer than the spec's schema; they follow the
         // shape of Datadog's newer serializer.
         EventData::Connect(e) | EventData::Accept(e) => {
-            let key = if matches!(event.data, EventData::Connect(_)) { "connect" } else { "accept" };
+            let key = if matches!(event.data, EventData::Connect(_)) {
+                "connect"
+            } else {
+                "accept"
+            };
             o.object(key, |c| {
                 c.object("addr", |a| {
                     a.str("family", &enum_name(&ADDRESS_FAMILIES, e.family.into()));
@@ -419,8 +470,14 @@ fn write_network(n: &mut ObjectWriter<'_>, net: &NetworkContext) {
             d.str("ifname", &dev.ifname);
         });
     }
-    n.str("l3_protocol", &enum_name(&ETH_PROTOCOLS, net.l3_protocol.into()));
-    n.str("l4_protocol", &enum_name(&IP_PROTOCOLS, net.l4_protocol.into()));
+    n.str(
+        "l3_protocol",
+        &enum_name(&ETH_PROTOCOLS, net.l3_protocol.into()),
+    );
+    n.str(
+        "l4_protocol",
+        &enum_name(&IP_PROTOCOLS, net.l4_protocol.into()),
+    );
     for (key, ep) in [("source", &net.source), ("destination", &net.destination)] {
         n.object(key, |e| {
             write_ip(e, "ip", ep.ip);
@@ -516,20 +573,39 @@ fn write_process_context(
 ) {
     write_process(p, proc, tid, true, extra_credentials);
     let Some(parent) = proc.parent() else { return };
-    p.object("parent", |w| write_process(w, parent, parent.tid, !shares_args_with_ancestor(parent), |_| {}));
+    p.object("parent", |w| {
+        write_process(
+            w,
+            parent,
+            parent.tid,
+            !shares_args_with_ancestor(parent),
+            |_| {},
+        )
+    });
     let total = proc.ancestors().count();
     let skip = total.saturating_sub(MAX_ANCESTORS);
     let keep_head = if skip > 0 { MAX_ANCESTORS / 2 } else { total };
-    let chain = proc.ancestors().enumerate().filter(|(i, _)| *i < keep_head || *i >= keep_head + skip);
+    let chain = proc
+        .ancestors()
+        .enumerate()
+        .filter(|(i, _)| *i < keep_head || *i >= keep_head + skip);
     p.object_array("ancestors", chain, |w, (_, ancestor)| {
-        write_process(w, ancestor, ancestor.tid, !shares_args_with_ancestor(ancestor), |_| {});
+        write_process(
+            w,
+            ancestor,
+            ancestor.tid,
+            !shares_args_with_ancestor(ancestor),
+            |_| {},
+        );
     });
 }
 
 /// Datadog's dedup: an ancestor whose arguments are the same entry as its own ancestor's (a
 /// forked copy that did not exec) is written without them; the older entry carries them.
 fn shares_args_with_ancestor(p: &Process) -> bool {
-    p.ancestor.as_ref().is_some_and(|next| Arc::ptr_eq(&next.args, &p.args))
+    p.ancestor
+        .as_ref()
+        .is_some_and(|next| Arc::ptr_eq(&next.args, &p.args))
 }
 
 #[cfg(test)]

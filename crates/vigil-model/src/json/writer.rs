@@ -45,7 +45,8 @@ impl<'a> ObjectWriter<'a> {
 
     pub fn u64(&mut self, key: &str, value: u64) {
         self.key(key);
-        self.out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
     }
 
     /// Writes the integer unless it is zero.
@@ -57,12 +58,14 @@ impl<'a> ObjectWriter<'a> {
 
     pub fn i64(&mut self, key: &str, value: i64) {
         self.key(key);
-        self.out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
     }
 
     pub fn bool(&mut self, key: &str, value: bool) {
         self.key(key);
-        self.out.extend_from_slice(if value { b"true" } else { b"false" });
+        self.out
+            .extend_from_slice(if value { b"true" } else { b"false" });
     }
 
     /// Writes `true`, omits `false`.
@@ -104,7 +107,12 @@ impl<'a> ObjectWriter<'a> {
     }
 
     /// Writes an array of objects.
-    pub fn object_array<T>(&mut self, key: &str, items: impl IntoIterator<Item = T>, mut body: impl FnMut(&mut ObjectWriter<'_>, T)) {
+    pub fn object_array<T>(
+        &mut self,
+        key: &str,
+        items: impl IntoIterator<Item = T>,
+        mut body: impl FnMut(&mut ObjectWriter<'_>, T),
+    ) {
         self.key(key);
         self.out.push(b'[');
         for (i, item) in items.into_iter().enumerate() {
@@ -143,7 +151,14 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
         };
         out.extend_from_slice(&bytes[start..i]);
         if escape.is_empty() {
-            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]]);
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[(b >> 4) as usize],
+                HEX[(b & 0xf) as usize],
+            ]);
         } else {
             out.extend_from_slice(escape);
         }
@@ -159,7 +174,14 @@ mod tests {
 
     #[test]
     fn escapes_strings_like_serde_json() {
-        for s in ["plain", "quo\"te", "back\\slash", "ctl\u{1}\u{1f}\n\t\r", "ünï€😀", ""] {
+        for s in [
+            "plain",
+            "quo\"te",
+            "back\\slash",
+            "ctl\u{1}\u{1f}\n\t\r",
+            "ünï€😀",
+            "",
+        ] {
             let mut out = Vec::new();
             write_str(&mut out, s);
             let back: String = serde_json::from_slice(&out).expect("valid JSON string");
@@ -177,6 +199,9 @@ mod tests {
         o.object("d", |d| d.bool_opt("x", false));
         o.str_array("e", []);
         o.finish();
-        assert_eq!(String::from_utf8(out).expect("utf8"), r#"{"c":0,"d":{},"e":[]}"#);
+        assert_eq!(
+            String::from_utf8(out).expect("utf8"),
+            r#"{"c":0,"d":{},"e":[]}"#
+        );
     }
 }

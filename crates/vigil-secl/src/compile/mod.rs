@@ -62,9 +62,31 @@ impl FieldSource for EventFields {
 /// Names of Datadog event types Vigil does not model (a field under one of these prefixes is
 /// an unsupported event type rather than an unknown field).
 pub const UNSUPPORTED_EVENT_TYPES: &[&str] = &[
-    "imds", "packet", "raw_packet", "cgroup_write", "setsockopt", "setrlimit", "sysctl", "network_flow_monitor",
-    "ondemand", "login_uid_write", "create", "write", "delete", "set", "fim", "rename_key", "open_key", "create_key",
-    "delete_key", "set_key_value", "change_permission", "sysctl", "tracer_memfd_seal", "short_dns_response", "capabilities",
+    "imds",
+    "packet",
+    "raw_packet",
+    "cgroup_write",
+    "setsockopt",
+    "setrlimit",
+    "sysctl",
+    "network_flow_monitor",
+    "ondemand",
+    "login_uid_write",
+    "create",
+    "write",
+    "delete",
+    "set",
+    "fim",
+    "rename_key",
+    "open_key",
+    "create_key",
+    "delete_key",
+    "set_key_value",
+    "change_permission",
+    "sysctl",
+    "tracer_memfd_seal",
+    "short_dns_response",
+    "capabilities",
 ];
 
 /// What compiling one expression needs.
@@ -93,7 +115,9 @@ impl Compiled {
         match self.iterate {
             None => (self.eval)(ctx),
             Some(which) => {
-                let n = which.base(ctx.event).map_or(0, |b| b.ancestors().take(MAX_REGISTER_ITERATIONS).count());
+                let n = which
+                    .base(ctx.event)
+                    .map_or(0, |b| b.ancestors().take(MAX_REGISTER_ITERATIONS).count());
                 (0..n).any(|i| {
                     ctx.register.set(i);
                     (self.eval)(ctx)
@@ -104,7 +128,11 @@ impl Compiled {
 }
 
 /// Compiles a boolean expression.
-pub fn compile_bool(expr: &Expr, source: &str, env: &CompileEnv<'_>) -> Result<Compiled, SeclError> {
+pub fn compile_bool(
+    expr: &Expr,
+    source: &str,
+    env: &CompileEnv<'_>,
+) -> Result<Compiled, SeclError> {
     let mut c = Compiler::new(env);
     let v = c.compile(expr, source)?;
     let b = c.to_bool(v).map_err(|u| u.place(source, expr.start))?;
@@ -113,19 +141,41 @@ pub fn compile_bool(expr: &Expr, source: &str, env: &CompileEnv<'_>) -> Result<C
         BoolV::Scalar(f, cost) => (f, None, cost),
         BoolV::Array(f, cost) => (bool_fn(move |c| f(c, &mut |x| x)), None, cost),
     };
-    Ok(Compiled { eval, constant, event_types: c.event_types, iterate: c.register.map(|(_, w)| w), fields: c.fields, cost })
+    Ok(Compiled {
+        eval,
+        constant,
+        event_types: c.event_types,
+        iterate: c.register.map(|(_, w)| w),
+        fields: c.fields,
+        cost,
+    })
 }
 
 /// Compiles an expression of any type.
-pub(crate) fn compile_value(expr: &Expr, source: &str, env: &CompileEnv<'_>) -> Result<Val, SeclError> {
+pub(crate) fn compile_value(
+    expr: &Expr,
+    source: &str,
+    env: &CompileEnv<'_>,
+) -> Result<Val, SeclError> {
     Compiler::new(env).compile(expr, source)
 }
 
 /// Compiles a reference to one field (the `field` of a `set` action).
-pub(crate) fn compile_field(name: &str, env: &CompileEnv<'_>) -> Result<(Val, Option<EventType>), Unplaced> {
-    let def = env.fields.field(name).ok_or_else(|| Unplaced::new(ErrorKind::UnknownField, format!("unknown field `{name}`")))?;
+pub(crate) fn compile_field(
+    name: &str,
+    env: &CompileEnv<'_>,
+) -> Result<(Val, Option<EventType>), Unplaced> {
+    let def = env
+        .fields
+        .field(name)
+        .ok_or_else(|| Unplaced::new(ErrorKind::UnknownField, format!("unknown field `{name}`")))?;
     let mode = match def.access {
-        vigil_model::fields::Access::Process { which, .. } | vigil_model::fields::Access::ProcessFile { which, .. } if which.is_iterator() => ProcMode::Iterate,
+        vigil_model::fields::Access::Process { which, .. }
+        | vigil_model::fields::Access::ProcessFile { which, .. }
+            if which.is_iterator() =>
+        {
+            ProcMode::Iterate
+        }
         _ => ProcMode::Single,
     };
     Ok((field_value(def, mode), def.event_type))
@@ -141,13 +191,22 @@ struct Compiler<'a> {
 
 impl<'a> Compiler<'a> {
     fn new(env: &'a CompileEnv<'a>) -> Compiler<'a> {
-        Compiler { env, event_types: BTreeSet::new(), register: None, fields: BTreeSet::new(), macro_stack: Vec::new() }
+        Compiler {
+            env,
+            event_types: BTreeSet::new(),
+            register: None,
+            fields: BTreeSet::new(),
+            macro_stack: Vec::new(),
+        }
     }
 
     fn to_bool(&self, v: Val) -> Result<BoolV, Unplaced> {
         match v {
             Val::Bool(b) => Ok(b),
-            other => Err(Unplaced::new(ErrorKind::Type, format!("expected a boolean expression, found {}", other.type_name()))),
+            other => Err(Unplaced::new(
+                ErrorKind::Type,
+                format!("expected a boolean expression, found {}", other.type_name()),
+            )),
         }
     }
 
@@ -186,13 +245,33 @@ impl<'a> Compiler<'a> {
                 let v = self.compile(inner, src)?;
                 let op = *op;
                 match v {
-                    Val::Int(IntV::Const(x, d)) => Ok(Val::Int(IntV::Const(if op == UnaryOp::Neg { x.wrapping_neg() } else { !x }, d))),
+                    Val::Int(IntV::Const(x, d)) => Ok(Val::Int(IntV::Const(
+                        if op == UnaryOp::Neg {
+                            x.wrapping_neg()
+                        } else {
+                            !x
+                        },
+                        d,
+                    ))),
                     Val::Int(IntV::Scalar(f, c, _)) => Ok(Val::Int(IntV::Scalar(
-                        int_fn(move |ctx| if op == UnaryOp::Neg { f(ctx).wrapping_neg() } else { !f(ctx) }),
+                        int_fn(move |ctx| {
+                            if op == UnaryOp::Neg {
+                                f(ctx).wrapping_neg()
+                            } else {
+                                !f(ctx)
+                            }
+                        }),
                         c,
                         false,
                     ))),
-                    other => Err(at(Unplaced::new(ErrorKind::Type, format!("unary `{}` expects an int, found {}", if op == UnaryOp::Neg { "-" } else { "^" }, other.type_name())))),
+                    other => Err(at(Unplaced::new(
+                        ErrorKind::Type,
+                        format!(
+                            "unary `{}` expects an int, found {}",
+                            if op == UnaryOp::Neg { "-" } else { "^" },
+                            other.type_name()
+                        ),
+                    ))),
                 }
             }
             ExprKind::Bit(op, a, b) => {
@@ -224,12 +303,19 @@ impl<'a> Compiler<'a> {
                     (Val::Ip(l), Val::Ip(r)) => match op {
                         CmpOp::Eq => compare::compare_ip(false, false, l, r),
                         CmpOp::Ne => compare::compare_ip(true, false, l, r),
-                        _ => Err(Unplaced::new(ErrorKind::Type, format!("operator `{}` does not apply to IP addresses", op.as_str()))),
+                        _ => Err(Unplaced::new(
+                            ErrorKind::Type,
+                            format!("operator `{}` does not apply to IP addresses", op.as_str()),
+                        )),
                     },
-                    _ => Err(Unplaced::new(ErrorKind::Type, format!("cannot compare {lt} with {rt} using `{}`", op.as_str()))),
+                    _ => Err(Unplaced::new(
+                        ErrorKind::Type,
+                        format!("cannot compare {lt} with {rt} using `{}`", op.as_str()),
+                    )),
                 };
                 let op_offset = a.end;
-                res.map(Val::Bool).map_err(|u| u.place(src, op_offset.min(e.end)))
+                res.map(Val::Bool)
+                    .map_err(|u| u.place(src, op_offset.min(e.end)))
             }
             ExprKind::InArray(op, a, b) => {
                 let (l, r) = (self.compile(a, src)?, self.compile(b, src)?);
@@ -237,10 +323,16 @@ impl<'a> Compiler<'a> {
                 let res = match (l, r) {
                     (Val::Str(l), Val::Str(r)) => compare::in_str(*op, l, r),
                     (Val::Int(l), Val::Int(r)) => compare::in_int(*op, l, r),
-                    (Val::Ip(l), Val::Ip(r)) => compare::compare_ip(*op == ArrayOp::NotIn, *op == ArrayOp::AllIn, l, r),
-                    _ => Err(Unplaced::new(ErrorKind::Type, format!("cannot test whether {lt} is in {rt}"))),
+                    (Val::Ip(l), Val::Ip(r)) => {
+                        compare::compare_ip(*op == ArrayOp::NotIn, *op == ArrayOp::AllIn, l, r)
+                    }
+                    _ => Err(Unplaced::new(
+                        ErrorKind::Type,
+                        format!("cannot test whether {lt} is in {rt}"),
+                    )),
                 };
-                res.map(Val::Bool).map_err(|u| u.place(src, a.end.min(e.end)))
+                res.map(Val::Bool)
+                    .map_err(|u| u.place(src, a.end.min(e.end)))
             }
             ExprKind::Ident(name) => self.ident(name, e, src),
             ExprKind::Int(v) => Ok(Val::Int(IntV::Const(*v, false))),
@@ -257,7 +349,12 @@ impl<'a> Compiler<'a> {
     fn int_operand(&mut self, e: &Expr, src: &str) -> Result<IntV, SeclError> {
         match self.compile(e, src)? {
             Val::Int(v @ (IntV::Const(..) | IntV::Scalar(..))) => Ok(v),
-            other => Err(SeclError::at(ErrorKind::Type, src, e.start, format!("arithmetic expects an int, found {}", other.type_name()))),
+            other => Err(SeclError::at(
+                ErrorKind::Type,
+                src,
+                e.start,
+                format!("arithmetic expects an int, found {}", other.type_name()),
+            )),
         }
     }
 
@@ -266,7 +363,14 @@ impl<'a> Compiler<'a> {
         let mut ints = Vec::new();
         let mut ips = Vec::new();
         for item in items {
-            let bad = |what: &str| SeclError::at(ErrorKind::Type, src, item.start, format!("array members must be constants of one type, found {what}"));
+            let bad = |what: &str| {
+                SeclError::at(
+                    ErrorKind::Type,
+                    src,
+                    item.start,
+                    format!("array members must be constants of one type, found {what}"),
+                )
+            };
             match self.compile(item, src)? {
                 Val::Str(StrV::Const(l)) if ints.is_empty() && ips.is_empty() => strs.push(l),
                 Val::Int(IntV::Const(v, _)) if strs.is_empty() && ips.is_empty() => ints.push(v),
@@ -296,7 +400,15 @@ impl<'a> Compiler<'a> {
                     Val::Str(StrV::Scalar(f, _, _)) => pieces.push(Piece::Str(f)),
                     Val::Int(IntV::Scalar(f, _, _)) => pieces.push(Piece::Int(f)),
                     other => {
-                        return Err(SeclError::at(ErrorKind::Type, src, offset, format!("variable `${{{name}}}` ({}) cannot be interpolated", other.type_name())))
+                        return Err(SeclError::at(
+                            ErrorKind::Type,
+                            src,
+                            offset,
+                            format!(
+                                "variable `${{{name}}}` ({}) cannot be interpolated",
+                                other.type_name()
+                            ),
+                        ))
                     }
                 },
             }
@@ -321,7 +433,12 @@ impl<'a> Compiler<'a> {
             "process.pid" => return Ok(pid_value()),
             _ => {}
         }
-        let (id, decl) = self.env.vars.get(name).ok_or_else(|| Unplaced::new(ErrorKind::UnknownField, format!("unknown variable `${{{name}}}`")))?;
+        let (id, decl) = self.env.vars.get(name).ok_or_else(|| {
+            Unplaced::new(
+                ErrorKind::UnknownField,
+                format!("unknown variable `${{{name}}}`"),
+            )
+        })?;
         Ok(variable_value(id, decl))
     }
 
@@ -329,7 +446,10 @@ impl<'a> Compiler<'a> {
         let at = |kind, msg: String| SeclError::at(kind, src, e.start, msg);
         if let Some(m) = self.env.macros.get(name) {
             if self.macro_stack.iter().any(|n| n == name) {
-                return Err(at(ErrorKind::Type, format!("macro `{name}` refers to itself")));
+                return Err(at(
+                    ErrorKind::Type,
+                    format!("macro `{name}` refers to itself"),
+                ));
             }
             let body = match &m.expr {
                 Ok(body) => body,
@@ -338,7 +458,13 @@ impl<'a> Compiler<'a> {
             self.macro_stack.push(name.to_string());
             let res = self.compile(body, &m.source);
             self.macro_stack.pop();
-            return res.map_err(|err| if self.macro_stack.is_empty() { at(err.kind, format!("in macro `{name}`: {err}")) } else { err });
+            return res.map_err(|err| {
+                if self.macro_stack.is_empty() {
+                    at(err.kind, format!("in macro `{name}`: {err}"))
+                } else {
+                    err
+                }
+            });
         }
         match name {
             "true" => return Ok(Val::Bool(BoolV::Const(true))),
@@ -359,11 +485,18 @@ impl<'a> Compiler<'a> {
         let (plain, register) = strip_register(name).map_err(|m| at(ErrorKind::Syntax, m))?;
         let (def, length) = match self.env.fields.field(&plain) {
             Some(d) => (d, false),
-            None => match plain.strip_suffix(".length").and_then(|base| self.env.fields.field(base)) {
+            None => match plain
+                .strip_suffix(".length")
+                .and_then(|base| self.env.fields.field(base))
+            {
                 Some(d) if d.ty == FieldType::Str => (d, true),
                 _ => {
                     let prefix = plain.split('.').next().unwrap_or("");
-                    let kind = if UNSUPPORTED_EVENT_TYPES.contains(&prefix) { ErrorKind::UnsupportedEventType } else { ErrorKind::UnknownField };
+                    let kind = if UNSUPPORTED_EVENT_TYPES.contains(&prefix) {
+                        ErrorKind::UnsupportedEventType
+                    } else {
+                        ErrorKind::UnknownField
+                    };
                     let msg = if kind == ErrorKind::UnsupportedEventType {
                         format!("field `{plain}` belongs to event type `{prefix}`, which Vigil does not support")
                     } else {
@@ -374,7 +507,12 @@ impl<'a> Compiler<'a> {
             },
         };
         let iterator = match def.access {
-            vigil_model::fields::Access::Process { which, .. } | vigil_model::fields::Access::ProcessFile { which, .. } if which.is_iterator() => Some(which),
+            vigil_model::fields::Access::Process { which, .. }
+            | vigil_model::fields::Access::ProcessFile { which, .. }
+                if which.is_iterator() =>
+            {
+                Some(which)
+            }
             _ => None,
         };
         let mode = match (register, iterator) {
@@ -387,7 +525,12 @@ impl<'a> Compiler<'a> {
                 }
                 ProcMode::Register
             }
-            (Some(r), None) => return Err(at(ErrorKind::Type, format!("register `[{r}]` on `{plain}`, which is not an iterator"))),
+            (Some(r), None) => {
+                return Err(at(
+                    ErrorKind::Type,
+                    format!("register `[{r}]` on `{plain}`, which is not an iterator"),
+                ))
+            }
             (None, Some(_)) => ProcMode::Iterate,
             (None, None) => ProcMode::Single,
         };
@@ -400,9 +543,22 @@ impl<'a> Compiler<'a> {
             return Ok(v);
         }
         Ok(match v {
-            Val::Str(StrV::Scalar(f, c, _)) => Val::Int(IntV::Scalar(int_fn(move |ctx| f(ctx).len() as i64), c, false)),
-            Val::Str(StrV::Array(f, c, _)) => Val::Int(IntV::Array(ints_fn(move |ctx, v| f(ctx, &mut |s| v(s.len() as i64))), c, false)),
-            _ => return Err(at(ErrorKind::Type, format!("`.length` applies to strings, not `{plain}`"))),
+            Val::Str(StrV::Scalar(f, c, _)) => Val::Int(IntV::Scalar(
+                int_fn(move |ctx| f(ctx).len() as i64),
+                c,
+                false,
+            )),
+            Val::Str(StrV::Array(f, c, _)) => Val::Int(IntV::Array(
+                ints_fn(move |ctx, v| f(ctx, &mut |s| v(s.len() as i64))),
+                c,
+                false,
+            )),
+            _ => {
+                return Err(at(
+                    ErrorKind::Type,
+                    format!("`.length` applies to strings, not `{plain}`"),
+                ))
+            }
         })
     }
 }
@@ -414,8 +570,13 @@ fn leak_name(def: &'static FieldDef) -> &'static str {
 /// Splits `a.b[R].c` into `a.b.c` and `R`. `[_]` is the anonymous subscript, which never
 /// correlates: it means the same as no subscript.
 fn strip_register(name: &str) -> Result<(String, Option<String>), String> {
-    let Some(open) = name.find('[') else { return Ok((name.to_string(), None)) };
-    let close = name[open..].find(']').map(|i| open + i).ok_or_else(|| format!("malformed register in `{name}`"))?;
+    let Some(open) = name.find('[') else {
+        return Ok((name.to_string(), None));
+    };
+    let close = name[open..]
+        .find(']')
+        .map(|i| open + i)
+        .ok_or_else(|| format!("malformed register in `{name}`"))?;
     let reg = &name[open + 1..close];
     let rest = &name[close + 1..];
     if reg.is_empty() || rest.contains('[') {
@@ -430,9 +591,15 @@ fn strip_register(name: &str) -> Result<(String, Option<String>), String> {
 fn arith(x: IntV, y: IntV, f: impl Fn(i64, i64) -> i64 + Send + Sync + Copy + 'static) -> IntV {
     match (x, y) {
         (IntV::Const(a, da), IntV::Const(b, db)) => IntV::Const(f(a, b), da || db),
-        (IntV::Scalar(g, c, _), IntV::Const(b, _)) => IntV::Scalar(int_fn(move |ctx| f(g(ctx), b)), c + 1, false),
-        (IntV::Const(a, _), IntV::Scalar(g, c, _)) => IntV::Scalar(int_fn(move |ctx| f(a, g(ctx))), c + 1, false),
-        (IntV::Scalar(g, c1, _), IntV::Scalar(h, c2, _)) => IntV::Scalar(int_fn(move |ctx| f(g(ctx), h(ctx))), c1 + c2 + 1, false),
+        (IntV::Scalar(g, c, _), IntV::Const(b, _)) => {
+            IntV::Scalar(int_fn(move |ctx| f(g(ctx), b)), c + 1, false)
+        }
+        (IntV::Const(a, _), IntV::Scalar(g, c, _)) => {
+            IntV::Scalar(int_fn(move |ctx| f(a, g(ctx))), c + 1, false)
+        }
+        (IntV::Scalar(g, c1, _), IntV::Scalar(h, c2, _)) => {
+            IntV::Scalar(int_fn(move |ctx| f(g(ctx), h(ctx))), c1 + c2 + 1, false)
+        }
         // Arrays and lists are rejected by `int_operand`.
         (x, _) => x,
     }
@@ -497,7 +664,11 @@ fn split_interpolation(s: &str) -> Option<Vec<Part>> {
         let after = &rest[i + 2..];
         let Some(end) = after.find('}') else { break };
         let name = &after[..end];
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        {
             parts.push(Part::Lit(rest[..i + 2].to_string()));
             rest = after;
             continue;

@@ -97,7 +97,10 @@ fn memo_slot(name: &str) -> Option<usize> {
 }
 
 fn sem(def: &FieldDef) -> StrSemantics {
-    StrSemantics { path: def.flags.path, case_insensitive: def.flags.case_insensitive }
+    StrSemantics {
+        path: def.flags.path,
+        case_insensitive: def.flags.case_insensitive,
+    }
 }
 
 /// The value of a model field.
@@ -107,91 +110,297 @@ pub(crate) fn field_value(def: &'static FieldDef, mode: ProcMode) -> Val {
     match def.access {
         Access::Event(get) => match get {
             Getter::Int(g) => Val::Int(IntV::Scalar(int_fn(move |c| g(c.event)), COST_FIELD, time)),
-            Getter::Str(g) => Val::Str(StrV::Scalar(str_fn(move |c| Cow::Borrowed(g(c.event))), COST_FIELD, s)),
-            Getter::Computed(g) => Val::Str(StrV::Scalar(str_fn(move |c| Cow::Owned(g(c.event))), COST_COMPUTED, s)),
+            Getter::Str(g) => Val::Str(StrV::Scalar(
+                str_fn(move |c| Cow::Borrowed(g(c.event))),
+                COST_FIELD,
+                s,
+            )),
+            Getter::Computed(g) => Val::Str(StrV::Scalar(
+                str_fn(move |c| Cow::Owned(g(c.event))),
+                COST_COMPUTED,
+                s,
+            )),
             Getter::Bool(g) => Val::Bool(BoolV::Scalar(bool_fn(move |c| g(c.event)), COST_FIELD)),
-            Getter::Ip(g) => Val::Ip(IpV::Scalar(ip_fn(move |c| g(c.event).map(IpNet::host)), COST_FIELD)),
-            Getter::Strs(g) => Val::Str(StrV::Array(strs_fn(move |c, v| g(c.event, v)), COST_FIELD * 4, s)),
-            Getter::Ints(g) => Val::Int(IntV::Array(ints_fn(move |c, v| g(c.event, v)), COST_FIELD * 4, time)),
+            Getter::Ip(g) => Val::Ip(IpV::Scalar(
+                ip_fn(move |c| g(c.event).map(IpNet::host)),
+                COST_FIELD,
+            )),
+            Getter::Strs(g) => Val::Str(StrV::Array(
+                strs_fn(move |c, v| g(c.event, v)),
+                COST_FIELD * 4,
+                s,
+            )),
+            Getter::Ints(g) => Val::Int(IntV::Array(
+                ints_fn(move |c, v| g(c.event, v)),
+                COST_FIELD * 4,
+                time,
+            )),
         },
         Access::File { file, get } => match get {
-            Getter::Int(g) => Val::Int(IntV::Scalar(int_fn(move |c| file(c.event).map_or(0, g)), COST_FIELD, time)),
-            Getter::Str(g) => Val::Str(StrV::Scalar(str_fn(move |c| Cow::Borrowed(file(c.event).map_or("", g))), COST_FIELD, s)),
-            Getter::Computed(g) => Val::Str(StrV::Scalar(str_fn(move |c| file(c.event).map_or(Cow::Borrowed(""), |f| Cow::Owned(g(f)))), COST_COMPUTED, s)),
-            Getter::Bool(g) => Val::Bool(BoolV::Scalar(bool_fn(move |c| file(c.event).is_some_and(g)), COST_FIELD)),
-            Getter::Ip(g) => Val::Ip(IpV::Scalar(ip_fn(move |c| file(c.event).and_then(g).map(IpNet::host)), COST_FIELD)),
-            Getter::Strs(g) => Val::Str(StrV::Array(strs_fn(move |c, v| file(c.event).is_some_and(|f| g(f, v))), COST_FIELD * 4, s)),
-            Getter::Ints(g) => Val::Int(IntV::Array(ints_fn(move |c, v| file(c.event).is_some_and(|f| g(f, v))), COST_FIELD * 4, time)),
+            Getter::Int(g) => Val::Int(IntV::Scalar(
+                int_fn(move |c| file(c.event).map_or(0, g)),
+                COST_FIELD,
+                time,
+            )),
+            Getter::Str(g) => Val::Str(StrV::Scalar(
+                str_fn(move |c| Cow::Borrowed(file(c.event).map_or("", g))),
+                COST_FIELD,
+                s,
+            )),
+            Getter::Computed(g) => Val::Str(StrV::Scalar(
+                str_fn(move |c| file(c.event).map_or(Cow::Borrowed(""), |f| Cow::Owned(g(f)))),
+                COST_COMPUTED,
+                s,
+            )),
+            Getter::Bool(g) => Val::Bool(BoolV::Scalar(
+                bool_fn(move |c| file(c.event).is_some_and(g)),
+                COST_FIELD,
+            )),
+            Getter::Ip(g) => Val::Ip(IpV::Scalar(
+                ip_fn(move |c| file(c.event).and_then(g).map(IpNet::host)),
+                COST_FIELD,
+            )),
+            Getter::Strs(g) => Val::Str(StrV::Array(
+                strs_fn(move |c, v| file(c.event).is_some_and(|f| g(f, v))),
+                COST_FIELD * 4,
+                s,
+            )),
+            Getter::Ints(g) => Val::Int(IntV::Array(
+                ints_fn(move |c, v| file(c.event).is_some_and(|f| g(f, v))),
+                COST_FIELD * 4,
+                time,
+            )),
         },
         Access::Process { which, get } => process_value(def, which, mode, get),
-        Access::ProcessFile { which, file, get } => process_file_value(which, mode, file, get, time, s),
+        Access::ProcessFile { which, file, get } => {
+            process_file_value(which, mode, file, get, time, s)
+        }
     }
 }
 
-fn process_value(def: &FieldDef, which: ProcessRef, mode: ProcMode, get: Getter<vigil_model::Process>) -> Val {
+fn process_value(
+    def: &FieldDef,
+    which: ProcessRef,
+    mode: ProcMode,
+    get: Getter<vigil_model::Process>,
+) -> Val {
     let time = def.flags.time;
     let s = sem(def);
     if mode == ProcMode::Iterate {
         let cost = COST_ITERATOR;
         return match get {
-            Getter::Int(g) => Val::Int(IntV::Array(ints_fn(move |c, v| any_ancestor(c, which, |p| v(g(p)))), cost, time)),
-            Getter::Str(g) => Val::Str(StrV::Array(strs_fn(move |c, v| any_ancestor(c, which, |p| v(g(p)))), cost, s)),
-            Getter::Computed(g) => Val::Str(StrV::Array(strs_fn(move |c, v| any_ancestor(c, which, |p| v(&g(p)))), cost * 2, s)),
-            Getter::Bool(g) => Val::Bool(BoolV::Array(bools_fn(move |c, v| any_ancestor(c, which, |p| v(g(p)))), cost)),
-            Getter::Ip(g) => Val::Ip(IpV::Array(ips_fn(move |c, v| any_ancestor(c, which, |p| g(p).is_some_and(|ip| v(IpNet::host(ip))))), cost)),
-            Getter::Strs(g) => Val::Str(StrV::Array(strs_fn(move |c, v| any_ancestor(c, which, |p| g(p, v))), cost, s)),
-            Getter::Ints(g) => Val::Int(IntV::Array(ints_fn(move |c, v| any_ancestor(c, which, |p| g(p, v))), cost, time)),
+            Getter::Int(g) => Val::Int(IntV::Array(
+                ints_fn(move |c, v| any_ancestor(c, which, |p| v(g(p)))),
+                cost,
+                time,
+            )),
+            Getter::Str(g) => Val::Str(StrV::Array(
+                strs_fn(move |c, v| any_ancestor(c, which, |p| v(g(p)))),
+                cost,
+                s,
+            )),
+            Getter::Computed(g) => Val::Str(StrV::Array(
+                strs_fn(move |c, v| any_ancestor(c, which, |p| v(&g(p)))),
+                cost * 2,
+                s,
+            )),
+            Getter::Bool(g) => Val::Bool(BoolV::Array(
+                bools_fn(move |c, v| any_ancestor(c, which, |p| v(g(p)))),
+                cost,
+            )),
+            Getter::Ip(g) => Val::Ip(IpV::Array(
+                ips_fn(move |c, v| {
+                    any_ancestor(c, which, |p| g(p).is_some_and(|ip| v(IpNet::host(ip))))
+                }),
+                cost,
+            )),
+            Getter::Strs(g) => Val::Str(StrV::Array(
+                strs_fn(move |c, v| any_ancestor(c, which, |p| g(p, v))),
+                cost,
+                s,
+            )),
+            Getter::Ints(g) => Val::Int(IntV::Array(
+                ints_fn(move |c, v| any_ancestor(c, which, |p| g(p, v))),
+                cost,
+                time,
+            )),
         };
     }
-    let cost = if mode == ProcMode::Register { COST_FIELD * 4 } else { COST_FIELD };
+    let cost = if mode == ProcMode::Register {
+        COST_FIELD * 4
+    } else {
+        COST_FIELD
+    };
     match get {
-        Getter::Int(g) => Val::Int(IntV::Scalar(int_fn(move |c| process(c, which, mode).map_or(0, g)), cost, time)),
-        Getter::Str(g) => Val::Str(StrV::Scalar(str_fn(move |c| Cow::Borrowed(process(c, which, mode).map_or("", g))), cost, s)),
+        Getter::Int(g) => Val::Int(IntV::Scalar(
+            int_fn(move |c| process(c, which, mode).map_or(0, g)),
+            cost,
+            time,
+        )),
+        Getter::Str(g) => Val::Str(StrV::Scalar(
+            str_fn(move |c| Cow::Borrowed(process(c, which, mode).map_or("", g))),
+            cost,
+            s,
+        )),
         Getter::Computed(g) => match memo_slot(&def.name).filter(|_| mode == ProcMode::Single) {
             Some(slot) => Val::Str(StrV::Scalar(
-                str_fn(move |c| Cow::Borrowed(c.memo[slot].get_or_init(|| process(c, which, mode).map_or_else(String::new, g)).as_str())),
+                str_fn(move |c| {
+                    Cow::Borrowed(
+                        c.memo[slot]
+                            .get_or_init(|| process(c, which, mode).map_or_else(String::new, g))
+                            .as_str(),
+                    )
+                }),
                 COST_COMPUTED / 4,
                 s,
             )),
-            None => Val::Str(StrV::Scalar(str_fn(move |c| Cow::Owned(process(c, which, mode).map_or_else(String::new, g))), COST_COMPUTED, s)),
+            None => Val::Str(StrV::Scalar(
+                str_fn(move |c| Cow::Owned(process(c, which, mode).map_or_else(String::new, g))),
+                COST_COMPUTED,
+                s,
+            )),
         },
-        Getter::Bool(g) => Val::Bool(BoolV::Scalar(bool_fn(move |c| process(c, which, mode).is_some_and(g)), cost)),
-        Getter::Ip(g) => Val::Ip(IpV::Scalar(ip_fn(move |c| process(c, which, mode).and_then(g).map(IpNet::host)), cost)),
-        Getter::Strs(g) => Val::Str(StrV::Array(strs_fn(move |c, v| process(c, which, mode).is_some_and(|p| g(p, v))), cost * 4, s)),
-        Getter::Ints(g) => Val::Int(IntV::Array(ints_fn(move |c, v| process(c, which, mode).is_some_and(|p| g(p, v))), cost * 4, time)),
+        Getter::Bool(g) => Val::Bool(BoolV::Scalar(
+            bool_fn(move |c| process(c, which, mode).is_some_and(g)),
+            cost,
+        )),
+        Getter::Ip(g) => Val::Ip(IpV::Scalar(
+            ip_fn(move |c| process(c, which, mode).and_then(g).map(IpNet::host)),
+            cost,
+        )),
+        Getter::Strs(g) => Val::Str(StrV::Array(
+            strs_fn(move |c, v| process(c, which, mode).is_some_and(|p| g(p, v))),
+            cost * 4,
+            s,
+        )),
+        Getter::Ints(g) => Val::Int(IntV::Array(
+            ints_fn(move |c, v| process(c, which, mode).is_some_and(|p| g(p, v))),
+            cost * 4,
+            time,
+        )),
     }
 }
 
 type ProcFile = for<'a> fn(&'a Process) -> Option<&'a vigil_model::File>;
 
-fn process_file_value(which: ProcessRef, mode: ProcMode, file: ProcFile, get: Getter<vigil_model::File>, time: bool, s: StrSemantics) -> Val {
+fn process_file_value(
+    which: ProcessRef,
+    mode: ProcMode,
+    file: ProcFile,
+    get: Getter<vigil_model::File>,
+    time: bool,
+    s: StrSemantics,
+) -> Val {
     if mode == ProcMode::Iterate {
         let cost = COST_ITERATOR;
         return match get {
-            Getter::Int(g) => Val::Int(IntV::Array(ints_fn(move |c, v| any_ancestor(c, which, |p| v(file(p).map_or(0, g)))), cost, time)),
-            Getter::Str(g) => Val::Str(StrV::Array(strs_fn(move |c, v| any_ancestor(c, which, |p| v(file(p).map_or("", g)))), cost, s)),
-            Getter::Computed(g) => Val::Str(StrV::Array(strs_fn(move |c, v| any_ancestor(c, which, |p| v(&file(p).map_or_else(String::new, g)))), cost, s)),
-            Getter::Bool(g) => Val::Bool(BoolV::Array(bools_fn(move |c, v| any_ancestor(c, which, |p| v(file(p).is_some_and(g)))), cost)),
-            Getter::Ip(g) => Val::Ip(IpV::Array(ips_fn(move |c, v| any_ancestor(c, which, |p| file(p).and_then(g).is_some_and(|ip| v(IpNet::host(ip))))), cost)),
-            Getter::Strs(g) => Val::Str(StrV::Array(strs_fn(move |c, v| any_ancestor(c, which, |p| file(p).is_some_and(|f| g(f, v)))), cost, s)),
-            Getter::Ints(g) => Val::Int(IntV::Array(ints_fn(move |c, v| any_ancestor(c, which, |p| file(p).is_some_and(|f| g(f, v)))), cost, time)),
+            Getter::Int(g) => Val::Int(IntV::Array(
+                ints_fn(move |c, v| any_ancestor(c, which, |p| v(file(p).map_or(0, g)))),
+                cost,
+                time,
+            )),
+            Getter::Str(g) => Val::Str(StrV::Array(
+                strs_fn(move |c, v| any_ancestor(c, which, |p| v(file(p).map_or("", g)))),
+                cost,
+                s,
+            )),
+            Getter::Computed(g) => Val::Str(StrV::Array(
+                strs_fn(move |c, v| {
+                    any_ancestor(c, which, |p| v(&file(p).map_or_else(String::new, g)))
+                }),
+                cost,
+                s,
+            )),
+            Getter::Bool(g) => Val::Bool(BoolV::Array(
+                bools_fn(move |c, v| any_ancestor(c, which, |p| v(file(p).is_some_and(g)))),
+                cost,
+            )),
+            Getter::Ip(g) => Val::Ip(IpV::Array(
+                ips_fn(move |c, v| {
+                    any_ancestor(c, which, |p| {
+                        file(p).and_then(g).is_some_and(|ip| v(IpNet::host(ip)))
+                    })
+                }),
+                cost,
+            )),
+            Getter::Strs(g) => Val::Str(StrV::Array(
+                strs_fn(move |c, v| any_ancestor(c, which, |p| file(p).is_some_and(|f| g(f, v)))),
+                cost,
+                s,
+            )),
+            Getter::Ints(g) => Val::Int(IntV::Array(
+                ints_fn(move |c, v| any_ancestor(c, which, |p| file(p).is_some_and(|f| g(f, v)))),
+                cost,
+                time,
+            )),
         };
     }
-    let cost = if mode == ProcMode::Register { COST_FIELD * 4 } else { COST_FIELD };
+    let cost = if mode == ProcMode::Register {
+        COST_FIELD * 4
+    } else {
+        COST_FIELD
+    };
     match get {
-        Getter::Int(g) => Val::Int(IntV::Scalar(int_fn(move |c| process(c, which, mode).and_then(file).map_or(0, g)), cost, time)),
-        Getter::Str(g) => Val::Str(StrV::Scalar(str_fn(move |c| Cow::Borrowed(process(c, which, mode).and_then(file).map_or("", g))), cost, s)),
-        Getter::Computed(g) => Val::Str(StrV::Scalar(str_fn(move |c| Cow::Owned(process(c, which, mode).and_then(file).map_or_else(String::new, g))), COST_COMPUTED, s)),
-        Getter::Bool(g) => Val::Bool(BoolV::Scalar(bool_fn(move |c| process(c, which, mode).and_then(file).is_some_and(g)), cost)),
-        Getter::Ip(g) => Val::Ip(IpV::Scalar(ip_fn(move |c| process(c, which, mode).and_then(file).and_then(g).map(IpNet::host)), cost)),
-        Getter::Strs(g) => Val::Str(StrV::Array(strs_fn(move |c, v| process(c, which, mode).and_then(file).is_some_and(|f| g(f, v))), cost * 4, s)),
-        Getter::Ints(g) => Val::Int(IntV::Array(ints_fn(move |c, v| process(c, which, mode).and_then(file).is_some_and(|f| g(f, v))), cost * 4, time)),
+        Getter::Int(g) => Val::Int(IntV::Scalar(
+            int_fn(move |c| process(c, which, mode).and_then(file).map_or(0, g)),
+            cost,
+            time,
+        )),
+        Getter::Str(g) => Val::Str(StrV::Scalar(
+            str_fn(move |c| Cow::Borrowed(process(c, which, mode).and_then(file).map_or("", g))),
+            cost,
+            s,
+        )),
+        Getter::Computed(g) => Val::Str(StrV::Scalar(
+            str_fn(move |c| {
+                Cow::Owned(
+                    process(c, which, mode)
+                        .and_then(file)
+                        .map_or_else(String::new, g),
+                )
+            }),
+            COST_COMPUTED,
+            s,
+        )),
+        Getter::Bool(g) => Val::Bool(BoolV::Scalar(
+            bool_fn(move |c| process(c, which, mode).and_then(file).is_some_and(g)),
+            cost,
+        )),
+        Getter::Ip(g) => Val::Ip(IpV::Scalar(
+            ip_fn(move |c| {
+                process(c, which, mode)
+                    .and_then(file)
+                    .and_then(g)
+                    .map(IpNet::host)
+            }),
+            cost,
+        )),
+        Getter::Strs(g) => Val::Str(StrV::Array(
+            strs_fn(move |c, v| {
+                process(c, which, mode)
+                    .and_then(file)
+                    .is_some_and(|f| g(f, v))
+            }),
+            cost * 4,
+            s,
+        )),
+        Getter::Ints(g) => Val::Int(IntV::Array(
+            ints_fn(move |c, v| {
+                process(c, which, mode)
+                    .and_then(file)
+                    .is_some_and(|f| g(f, v))
+            }),
+            cost * 4,
+            time,
+        )),
     }
 }
 
 /// Whether `f` holds for any ancestor of the reference's base process.
 fn any_ancestor(c: &Ctx<'_>, which: ProcessRef, mut f: impl FnMut(&Process) -> bool) -> bool {
-    which.base(c.event).is_some_and(|b| b.ancestors().any(&mut f))
+    which
+        .base(c.event)
+        .is_some_and(|b| b.ancestors().any(&mut f))
 }
 
 /// The value of a declared variable.
@@ -212,25 +421,46 @@ pub(crate) fn variable_value(id: VarId, decl: &VarDecl) -> Val {
         }
         (VarValue::Int(default), false) => {
             let default = *default;
-            Val::Int(IntV::Scalar(int_fn(move |c| c.vars.get_int(id, &d, c.event, c.now).unwrap_or(default)), COST_VARIABLE, false))
+            Val::Int(IntV::Scalar(
+                int_fn(move |c| c.vars.get_int(id, &d, c.event, c.now).unwrap_or(default)),
+                COST_VARIABLE,
+                false,
+            ))
         }
         (VarValue::Bool(default), _) => {
             let default = *default;
-            Val::Bool(BoolV::Scalar(bool_fn(move |c| c.vars.get_bool(id, &d, c.event, c.now).unwrap_or(default)), COST_VARIABLE))
+            Val::Bool(BoolV::Scalar(
+                bool_fn(move |c| c.vars.get_bool(id, &d, c.event, c.now).unwrap_or(default)),
+                COST_VARIABLE,
+            ))
         }
-        (VarValue::Ints(_), _) | (VarValue::Int(_), true) => {
-            Val::Int(IntV::Array(ints_fn(move |c, v| c.vars.any_int(id, &d, c.event, c.now, v)), COST_VARIABLE * 2, false))
-        }
-        _ => Val::Str(StrV::Array(strs_fn(move |c, v| c.vars.any_str(id, &d, c.event, c.now, v)), COST_VARIABLE * 2, StrSemantics::default())),
+        (VarValue::Ints(_), _) | (VarValue::Int(_), true) => Val::Int(IntV::Array(
+            ints_fn(move |c, v| c.vars.any_int(id, &d, c.event, c.now, v)),
+            COST_VARIABLE * 2,
+            false,
+        )),
+        _ => Val::Str(StrV::Array(
+            strs_fn(move |c, v| c.vars.any_str(id, &d, c.event, c.now, v)),
+            COST_VARIABLE * 2,
+            StrSemantics::default(),
+        )),
     }
 }
 
 /// `${builtins.uuid4}`: a fresh UUID on every read.
 pub(crate) fn uuid_value() -> Val {
-    Val::Str(StrV::Scalar(str_fn(|_| Cow::Owned(uuid4())), COST_VARIABLE, StrSemantics::default()))
+    Val::Str(StrV::Scalar(
+        str_fn(|_| Cow::Owned(uuid4())),
+        COST_VARIABLE,
+        StrSemantics::default(),
+    ))
 }
 
 /// `${process.pid}`.
 pub(crate) fn pid_value() -> Val {
-    Val::Int(IntV::Scalar(int_fn(|c| c.event.process.pid.into()), COST_FIELD, false))
+    Val::Int(IntV::Scalar(
+        int_fn(|c| c.event.process.pid.into()),
+        COST_FIELD,
+        false,
+    ))
 }

@@ -111,7 +111,10 @@ pub fn scalar_text(v: &Value) -> String {
         Value::Number(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Null => String::new(),
-        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
     }
 }
 
@@ -134,10 +137,17 @@ fn parse_duration_text(s: &str) -> Option<u64> {
         let n_len = rest.bytes().take_while(|b| b.is_ascii_digit()).count();
         let n: u64 = rest[..n_len].parse().ok()?;
         rest = &rest[n_len..];
-        let (unit, len) = [("ns", 1u64), ("us", 1_000), ("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000)]
-            .iter()
-            .find(|(u, _)| rest.starts_with(u))
-            .map(|(u, m)| (*m, u.len()))?;
+        let (unit, len) = [
+            ("ns", 1u64),
+            ("us", 1_000),
+            ("ms", 1_000_000),
+            ("s", 1_000_000_000),
+            ("m", 60_000_000_000),
+            ("h", 3_600_000_000_000),
+        ]
+        .iter()
+        .find(|(u, _)| rest.starts_with(u))
+        .map(|(u, m)| (*m, u.len()))?;
         rest = &rest[len..];
         total = total.checked_add(n.checked_mul(unit)?)?;
     }

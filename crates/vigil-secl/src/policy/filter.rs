@@ -24,12 +24,25 @@ pub struct FilterModel {
 impl FilterModel {
     /// A Linux host with the given kernel release (`6.8.0-45-generic`).
     pub fn linux(kernel_release: &str) -> FilterModel {
-        let (version, flavor) = kernel_release.split_once('-').unwrap_or((kernel_release, ""));
+        let (version, flavor) = kernel_release
+            .split_once('-')
+            .unwrap_or((kernel_release, ""));
         let mut nums = version.split('.').map(|p| p.parse::<i64>().unwrap_or(0));
-        let (major, minor, patch) = (nums.next().unwrap_or(0), nums.next().unwrap_or(0), nums.next().unwrap_or(0));
+        let (major, minor, patch) = (
+            nums.next().unwrap_or(0),
+            nums.next().unwrap_or(0),
+            nums.next().unwrap_or(0),
+        );
         let (abi, flavor) = match flavor.split_once('-') {
             Some((abi, fl)) => (abi.parse().unwrap_or(0), fl.to_string()),
-            None => (flavor.parse().unwrap_or(0), if flavor.parse::<i64>().is_ok() { String::new() } else { flavor.to_string() }),
+            None => (
+                flavor.parse().unwrap_or(0),
+                if flavor.parse::<i64>().is_ok() {
+                    String::new()
+                } else {
+                    flavor.to_string()
+                },
+            ),
         };
         FilterModel {
             os: "linux".into(),
@@ -58,7 +71,10 @@ impl FilterModel {
                 }
             }
         }
-        m.hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default().trim().to_string();
+        m.hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .unwrap_or_default()
+            .trim()
+            .to_string();
         m
     }
 }
@@ -91,8 +107,12 @@ impl FieldSource for FilterModel {
             "os.is_debian" => is(&["debian"]),
             "os.is_oracle" => is(&["ol"]),
             "os.is_rhel" => is(&["rhel", "centos"]),
-            "os.is_rhel7" => ConstValue::Bool(matches!(id, "rhel" | "centos") && major_version == "7"),
-            "os.is_rhel8" => ConstValue::Bool(matches!(id, "rhel" | "centos") && major_version == "8"),
+            "os.is_rhel7" => {
+                ConstValue::Bool(matches!(id, "rhel" | "centos") && major_version == "7")
+            }
+            "os.is_rhel8" => {
+                ConstValue::Bool(matches!(id, "rhel" | "centos") && major_version == "8")
+            }
             "os.is_sles" => is(&["sles", "opensuse-leap"]),
             "os.is_sles12" => ConstValue::Bool(id == "sles" && major_version == "12"),
             "os.is_sles15" => ConstValue::Bool(id == "sles" && major_version == "15"),
@@ -108,7 +128,16 @@ mod tests {
     #[test]
     fn kernel_release_parsing() {
         let m = FilterModel::linux("5.15.0-91-generic");
-        assert_eq!((m.kernel_major, m.kernel_minor, m.kernel_patch, m.kernel_abi, m.kernel_flavor.as_str()), (5, 15, 0, 91, "generic"));
+        assert_eq!(
+            (
+                m.kernel_major,
+                m.kernel_minor,
+                m.kernel_patch,
+                m.kernel_abi,
+                m.kernel_flavor.as_str()
+            ),
+            (5, 15, 0, 91, "generic")
+        );
         let m = FilterModel::linux("6.1.55");
         assert_eq!((m.kernel_major, m.kernel_minor, m.kernel_patch), (6, 1, 55));
     }

@@ -42,7 +42,10 @@ impl std::error::Error for PolicyFileError {}
 
 /// Parses a policy document.
 pub fn parse_policy(name: &str, source: &Path, text: &str) -> Result<Policy, PolicyFileError> {
-    let err = |message: String| PolicyFileError { path: source.to_path_buf(), message };
+    let err = |message: String| PolicyFileError {
+        path: source.to_path_buf(),
+        message,
+    };
     let doc: Value = serde_yaml::from_str(text).map_err(|e| err(format!("invalid YAML: {e}")))?;
     let map = match &doc {
         Value::Mapping(m) => m,
@@ -53,7 +56,9 @@ pub fn parse_policy(name: &str, source: &Path, text: &str) -> Result<Policy, Pol
     let version = get("version").map(scalar_text).unwrap_or_default();
     let macros = match get("macros") {
         None | Some(Value::Null) => Vec::new(),
-        Some(v) => serde_yaml::from_value(v.clone()).map_err(|e| err(format!("invalid macros: {e}")))?,
+        Some(v) => {
+            serde_yaml::from_value(v.clone()).map_err(|e| err(format!("invalid macros: {e}")))?
+        }
     };
     let rules = match get("rules") {
         None | Some(Value::Null) => Vec::new(),
@@ -68,7 +73,13 @@ pub fn parse_policy(name: &str, source: &Path, text: &str) -> Result<Policy, Pol
             .collect(),
         Some(_) => return Err(err("`rules` must be a list".into())),
     };
-    Ok(Policy { name: name.to_string(), version, source: source.to_path_buf(), macros, rules })
+    Ok(Policy {
+        name: name.to_string(),
+        version,
+        source: source.to_path_buf(),
+        macros,
+        rules,
+    })
 }
 
 /// Reads policy files and directories (a directory contributes its `*.policy` files, sorted by
@@ -77,7 +88,10 @@ pub fn load_policies(paths: &[PathBuf]) -> Result<Vec<Policy>, PolicyFileError> 
     let mut files = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let entries = std::fs::read_dir(p).map_err(|e| PolicyFileError { path: p.clone(), message: e.to_string() })?;
+            let entries = std::fs::read_dir(p).map_err(|e| PolicyFileError {
+                path: p.clone(),
+                message: e.to_string(),
+            })?;
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|f| f.extension().is_some_and(|x| x == "policy") && f.is_file())
@@ -91,8 +105,14 @@ pub fn load_policies(paths: &[PathBuf]) -> Result<Vec<Policy>, PolicyFileError> 
     files
         .iter()
         .map(|f| {
-            let text = std::fs::read_to_string(f).map_err(|e| PolicyFileError { path: f.clone(), message: e.to_string() })?;
-            let name = f.file_name().map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned());
+            let text = std::fs::read_to_string(f).map_err(|e| PolicyFileError {
+                path: f.clone(),
+                message: e.to_string(),
+            })?;
+            let name = f.file_name().map_or_else(
+                || f.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
             parse_policy(&name, f, &text)
         })
         .collect()
@@ -134,7 +154,10 @@ pub fn merge(
                 None => {
                     macro_index.insert(m.id.clone(), macros.len());
                     let error = validate_id(&m.id).err();
-                    macros.push(MergedMacro { def: m.clone(), error });
+                    macros.push(MergedMacro {
+                        def: m.clone(),
+                        error,
+                    });
                 }
                 Some(&i) => merge_macro(&mut macros[i], m, &policy.name),
             }
@@ -144,7 +167,10 @@ pub fn merge(
                 Ok(def) => def.clone(),
                 Err((id, message)) => {
                     rules.push(MergedRule {
-                        def: RuleDefinition { id: id.clone(), ..RuleDefinition::default() },
+                        def: RuleDefinition {
+                            id: id.clone(),
+                            ..RuleDefinition::default()
+                        },
                         policy: policy.name.clone(),
                         policy_version: policy.version.clone(),
                         error: Some(message.clone()),
@@ -156,10 +182,19 @@ pub fn merge(
                 None => {
                     rule_index.insert(def.id.clone(), rules.len());
                     let error = validate_id(&def.id).err().or_else(|| {
-                        (def.expression.as_deref().is_none_or(|e| e.trim().is_empty()) && !def.disabled && def.combine.is_none())
-                            .then(|| "rule has no expression".to_string())
+                        (def.expression
+                            .as_deref()
+                            .is_none_or(|e| e.trim().is_empty())
+                            && !def.disabled
+                            && def.combine.is_none())
+                        .then(|| "rule has no expression".to_string())
                     });
-                    rules.push(MergedRule { def, policy: policy.name.clone(), policy_version: policy.version.clone(), error });
+                    rules.push(MergedRule {
+                        def,
+                        policy: policy.name.clone(),
+                        policy_version: policy.version.clone(),
+                        error,
+                    });
                 }
                 Some(&i) => merge_rule(&mut rules[i], def, &policy.name),
             }
@@ -173,7 +208,9 @@ fn validate_id(id: &str) -> Result<(), String> {
         return Err("empty id".into());
     }
     if !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        return Err(format!("invalid id {id:?}: ids may only contain letters, digits and underscores"));
+        return Err(format!(
+            "invalid id {id:?}: ids may only contain letters, digits and underscores"
+        ));
     }
     Ok(())
 }
@@ -182,7 +219,10 @@ fn merge_macro(existing: &mut MergedMacro, new: &MacroDefinition, policy: &str) 
     match new.combine.as_deref() {
         Some("merge") => {
             if existing.def.expression.is_some() || new.expression.is_some() {
-                existing.error = Some(format!("macro `{}` from {policy}: `combine: merge` needs `values` on both sides", new.id));
+                existing.error = Some(format!(
+                    "macro `{}` from {policy}: `combine: merge` needs `values` on both sides",
+                    new.id
+                ));
             } else {
                 let values = existing.def.values.get_or_insert_with(Vec::new);
                 values.extend(new.values.clone().unwrap_or_default());
@@ -192,25 +232,40 @@ fn merge_macro(existing: &mut MergedMacro, new: &MacroDefinition, policy: &str) 
             existing.def.expression = new.expression.clone();
             existing.def.values = new.values.clone();
         }
-        _ => existing.error = Some(format!("macro `{}` is defined twice (again in {policy}) without `combine`", new.id)),
+        _ => {
+            existing.error = Some(format!(
+                "macro `{}` is defined twice (again in {policy}) without `combine`",
+                new.id
+            ))
+        }
     }
 }
 
 fn merge_rule(existing: &mut MergedRule, new: RuleDefinition, policy: &str) {
     if new.combine.as_deref() == Some("override") {
-        let fields = new.override_options.as_ref().map(|o| o.fields.clone()).unwrap_or_else(|| vec!["expression".into()]);
+        let fields = new
+            .override_options
+            .as_ref()
+            .map(|o| o.fields.clone())
+            .unwrap_or_else(|| vec!["expression".into()]);
         for f in &fields {
             match f.as_str() {
                 "all" => {
                     let keep_id = existing.def.id.clone();
-                    existing.def = RuleDefinition { id: keep_id, combine: None, ..new.clone() };
+                    existing.def = RuleDefinition {
+                        id: keep_id,
+                        combine: None,
+                        ..new.clone()
+                    };
                 }
                 "expression" => existing.def.expression = new.expression.clone(),
                 "actions" => existing.def.actions = new.actions.clone(),
                 "every" => existing.def.every = new.every.clone(),
                 "tags" => existing.def.tags.extend(new.tags.clone()),
                 "product_tags" => existing.def.product_tags = new.product_tags.clone(),
-                other => existing.error = Some(format!("unknown override option {other:?} in {policy}")),
+                other => {
+                    existing.error = Some(format!("unknown override option {other:?} in {policy}"))
+                }
             }
         }
         if new.disabled {
@@ -220,7 +275,10 @@ fn merge_rule(existing: &mut MergedRule, new: RuleDefinition, policy: &str) {
         // Redefining a rule with a different `disabled` flag toggles it off.
         existing.def.disabled = true;
     } else {
-        existing.error = Some(format!("rule id conflict: `{}` is defined again in {policy}", new.id));
+        existing.error = Some(format!(
+            "rule id conflict: `{}` is defined again in {policy}",
+            new.id
+        ));
     }
 }
 

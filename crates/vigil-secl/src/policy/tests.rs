@@ -54,16 +54,37 @@ rules:
     );
     let (macros, rules) = merge(&[a, b], &|_| true);
     let shells = macros.iter().find(|m| m.def.id == "shells").unwrap();
-    assert_eq!(shells.def.values.as_deref(), Some(&["sh".to_string(), "bash".into(), "zsh".into()][..]));
-    assert!(macros.iter().find(|m| m.def.id == "m2").unwrap().error.is_some(), "duplicate macro without combine");
+    assert_eq!(
+        shells.def.values.as_deref(),
+        Some(&["sh".to_string(), "bash".into(), "zsh".into()][..])
+    );
+    assert!(
+        macros
+            .iter()
+            .find(|m| m.def.id == "m2")
+            .unwrap()
+            .error
+            .is_some(),
+        "duplicate macro without combine"
+    );
     let r = |id: &str| rules.iter().find(|r| r.def.id == id).unwrap();
-    assert_eq!(r("r1").def.expression.as_deref(), Some("exec.comm == \"override\""));
-    assert_eq!(r("r1").def.tags.get("severity").map(scalar_text).as_deref(), Some("high"));
+    assert_eq!(
+        r("r1").def.expression.as_deref(),
+        Some("exec.comm == \"override\"")
+    );
+    assert_eq!(
+        r("r1").def.tags.get("severity").map(scalar_text).as_deref(),
+        Some("high")
+    );
     assert_eq!(r("r1").policy, "a.policy");
     assert!(r("r2").def.disabled && r("r2").error.is_none());
     assert!(r("r3").error.as_deref().unwrap().contains("conflict"));
     assert!(r("bad-id").error.is_some());
-    assert!(r("r5").error.as_deref().unwrap().contains("invalid rule definition"));
+    assert!(r("r5")
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("invalid rule definition"));
     assert!(r("r4").error.is_none());
 }
 

@@ -5,7 +5,11 @@
 use std::cmp::Ordering;
 
 /// The Datadog agent version Vigil declares itself compatible with.
-pub const COMPATIBLE_AGENT_VERSION: Version = Version { major: 7, minor: 72, patch: 0 };
+pub const COMPATIBLE_AGENT_VERSION: Version = Version {
+    major: 7,
+    minor: 72,
+    patch: 0,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Version {
@@ -26,7 +30,11 @@ impl Version {
         if parts.next().is_some() {
             return None;
         }
-        Some(Version { major, minor, patch })
+        Some(Version {
+            major,
+            minor,
+            patch,
+        })
     }
 }
 
@@ -44,7 +52,8 @@ pub fn satisfies(constraint: &str, version: Version) -> Result<bool, String> {
     let mut any = false;
     for alternative in constraint.split("||") {
         let mut all = true;
-        let tokens = tokenize(alternative).map_err(|t| format!("invalid version constraint {constraint:?}: bad token {t:?}"))?;
+        let tokens = tokenize(alternative)
+            .map_err(|t| format!("invalid version constraint {constraint:?}: bad token {t:?}"))?;
         if tokens.is_empty() {
             return Err(format!("invalid version constraint {constraint:?}"));
         }
@@ -57,9 +66,21 @@ pub fn satisfies(constraint: &str, version: Version) -> Result<bool, String> {
                 ">=" => ord != Ordering::Less,
                 "<" => ord == Ordering::Less,
                 "<=" => ord != Ordering::Greater,
-                "~" => ord != Ordering::Less && version < Version { minor: v.minor + 1, patch: 0, ..v },
+                "~" => {
+                    ord != Ordering::Less
+                        && version
+                            < Version {
+                                minor: v.minor + 1,
+                                patch: 0,
+                                ..v
+                            }
+                }
                 "^" => ord != Ordering::Less && version.major == v.major,
-                _ => return Err(format!("invalid version constraint {constraint:?}: operator {op:?}")),
+                _ => {
+                    return Err(format!(
+                        "invalid version constraint {constraint:?}: operator {op:?}"
+                    ))
+                }
             };
             all &= ok;
         }

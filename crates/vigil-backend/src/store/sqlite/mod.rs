@@ -19,8 +19,9 @@ pub use schema::SCHEMA_VERSION;
 
 use crate::signals::{SignalPolicy, SignalStatus};
 use crate::store::{
-    DeliveryOutcome, EventId, EventPage, EventQuery, EventStore, Histogram, HostInfo, IngestBatch, IngestReport, Notification,
-    PageRequest, RecordPredicate, RetentionReport, Signal, SignalFilter, StoreResult, StoredEvent,
+    DeliveryOutcome, EventId, EventPage, EventQuery, EventStore, Histogram, HostInfo, IngestBatch,
+    IngestReport, Notification, PageRequest, RecordPredicate, RetentionReport, Signal,
+    SignalFilter, StoreResult, StoredEvent,
 };
 use crate::timefmt::DAY_MS;
 use crate::webhook::WebhookSink;
@@ -46,7 +47,9 @@ pub struct SqliteStore {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll back).
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl SqliteStore {
@@ -72,12 +75,18 @@ impl SqliteStore {
         &self.path
     }
 
-    fn with_reader<T>(&self, work: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
+    fn with_reader<T>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> StoreResult<T>,
+    ) -> StoreResult<T> {
         let pooled = lock(&self.idle_readers).pop();
         let mut conn = match pooled {
             Some(conn) => conn,
             None => {
-                let conn = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+                let conn = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
                 schema::configure_reader(&conn)?;
                 conn
             }
@@ -96,7 +105,12 @@ impl EventStore for SqliteStore {
         self.writer.ingest(batch)
     }
 
-    fn search(&self, query: &EventQuery, predicate: Option<&dyn RecordPredicate>, page: PageRequest) -> StoreResult<EventPage> {
+    fn search(
+        &self,
+        query: &EventQuery,
+        predicate: Option<&dyn RecordPredicate>,
+        page: PageRequest,
+    ) -> StoreResult<EventPage> {
         self.with_reader(|conn| search::search(conn, query, predicate, page))
     }
 
@@ -104,7 +118,13 @@ impl EventStore for SqliteStore {
         self.with_reader(|conn| search::get_event(conn, id))
     }
 
-    fn histogram(&self, query: &EventQuery, predicate: Option<&dyn RecordPredicate>, interval_ms: i64, scan_budget: u64) -> StoreResult<Histogram> {
+    fn histogram(
+        &self,
+        query: &EventQuery,
+        predicate: Option<&dyn RecordPredicate>,
+        interval_ms: i64,
+        scan_budget: u64,
+    ) -> StoreResult<Histogram> {
         self.with_reader(|conn| search::histogram(conn, query, predicate, interval_ms, scan_budget))
     }
 
@@ -112,7 +132,11 @@ impl EventStore for SqliteStore {
         self.with_reader(|conn| signals::list_signals(conn, filter))
     }
 
-    fn get_signal(&self, id: i64, event_limit: usize) -> StoreResult<Option<(Signal, Vec<StoredEvent>)>> {
+    fn get_signal(
+        &self,
+        id: i64,
+        event_limit: usize,
+    ) -> StoreResult<Option<(Signal, Vec<StoredEvent>)>> {
         self.with_reader(|conn| {
             let tx = conn.transaction()?;
             let Some(signal) = signals::load_signal(&tx, id)? else {
@@ -129,8 +153,14 @@ impl EventStore for SqliteStore {
         })
     }
 
-    fn set_signal_status(&self, id: i64, status: SignalStatus, now_ms: i64) -> StoreResult<Option<Signal>> {
-        self.writer.run(move |w| signals::set_status(&w.conn, id, status, now_ms))
+    fn set_signal_status(
+        &self,
+        id: i64,
+        status: SignalStatus,
+        now_ms: i64,
+    ) -> StoreResult<Option<Signal>> {
+        self.writer
+            .run(move |w| signals::set_status(&w.conn, id, status, now_ms))
     }
 
     fn hosts(&self) -> StoreResult<Vec<HostInfo>> {
@@ -142,41 +172,60 @@ impl EventStore for SqliteStore {
     }
 
     fn notification_attempted(&self, id: i64, outcome: DeliveryOutcome) -> StoreResult<()> {
-        self.writer.run(move |w| signals::notification_attempted(&w.conn, id, &outcome))
+        self.writer
+            .run(move |w| signals::notification_attempted(&w.conn, id, &outcome))
     }
 
     /// Drops day partitions older than the retention window, prunes batch ids and finished
     /// notifications of the same age, then returns freed pages to the file system.
     fn apply_retention(&self, now_ms: i64) -> StoreResult<RetentionReport> {
         let retention_days = self.retention_days;
-        self.writer.run(move |writer| drop_expired(writer, now_ms, retention_days))
+        self.writer
+            .run(move |writer| drop_expired(writer, now_ms, retention_days))
     }
 }
 
 /// Drops day partitions older than the retention window, prunes batch ids, signal links and
 /// finished notifications of the same age, then returns freed pages to the file system.
-fn drop_expired(writer: &mut ingest::Writer, now_ms: i64, retention_days: u32) -> StoreResult<RetentionReport> {
+fn drop_expired(
+    writer: &mut ingest::Writer,
+    now_ms: i64,
+    retention_days: u32,
+) -> StoreResult<RetentionReport> {
     let oldest_kept_day = now_ms.div_euclid(DAY_MS) - i64::from(retention_days) + 1;
     let cutoff_ms = oldest_kept_day * DAY_MS;
-    let expired: Vec<i64> = writer.partitions.iter().copied().filter(|d| *d < oldest_kept_day).collect();
+    let expired: Vec<i64> = writer
+        .partitions
+        .iter()
+        .copied()
+        .filter(|d| *d < oldest_kept_day)
+        .collect();
     let tx = writer.conn.transaction()?;
     for day in &expired {
         schema::drop_partition(&tx, *day)?;
     }
-    let pruned_batches = tx.execute("DELETE FROM batches WHERE received_ms < ?1", [cutoff_ms])? as u64;
+    let pruned_batches =
+        tx.execute("DELETE FROM batches WHERE received_ms < ?1", [cutoff_ms])? as u64;
     tx.execute("DELETE FROM signal_events WHERE ts_ms < ?1", [cutoff_ms])?;
-    tx.execute("DELETE FROM webhook_outbox WHERE state <> 'pending' AND next_attempt_ms < ?1", params![cutoff_ms])?;
+    tx.execute(
+        "DELETE FROM webhook_outbox WHERE state <> 'pending' AND next_attempt_ms < ?1",
+        params![cutoff_ms],
+    )?;
     tx.commit()?;
     for day in &expired {
         writer.forget_partition(*day);
     }
     writer.conn.execute_batch("PRAGMA incremental_vacuum;")?;
-    Ok(RetentionReport { dropped_days: expired, pruned_batches })
+    Ok(RetentionReport {
+        dropped_days: expired,
+        pruned_batches,
+    })
 }
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").field("path", &self.path).finish()
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish()
     }
 }
-

@@ -100,7 +100,10 @@ pub fn configure_writer(conn: &Connection) -> StoreResult<()> {
     )?;
     // Plans must not depend on bound values: otherwise SQLite re-prepares cached statements
     // whenever a value changes, which dominated ingest CPU time.
-    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     conn.set_prepared_statement_cache_capacity(128);
     Ok(())
 }
@@ -190,12 +193,16 @@ pub fn create_partition(tx: &Transaction<'_>, day: i64) -> rusqlite::Result<()> 
 
 pub fn drop_partition(tx: &Transaction<'_>, day: i64) -> rusqlite::Result<()> {
     let t = partition_table(day);
-    tx.execute_batch(&format!("DROP TABLE IF EXISTS {t}; DELETE FROM partitions WHERE day = {day};"))
+    tx.execute_batch(&format!(
+        "DROP TABLE IF EXISTS {t}; DELETE FROM partitions WHERE day = {day};"
+    ))
 }
 
 /// Existing partitions overlapping `[from_ms, to_ms)`, newest first.
 pub fn partitions_in(conn: &Connection, from_ms: i64, to_ms: i64) -> rusqlite::Result<Vec<i64>> {
-    let mut stmt = conn.prepare_cached("SELECT day FROM partitions WHERE day BETWEEN ?1 AND ?2 ORDER BY day DESC")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT day FROM partitions WHERE day BETWEEN ?1 AND ?2 ORDER BY day DESC",
+    )?;
     let days = stmt.query_map([day_of(from_ms), day_of(to_ms - 1)], |r| r.get(0))?;
     days.collect()
 }

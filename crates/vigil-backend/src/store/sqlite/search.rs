@@ -5,7 +5,8 @@ use rusqlite::{params_from_iter, Connection, OptionalExtension};
 
 use super::schema::{column, day_of, day_of_event, partition_table, partitions_in};
 use crate::store::{
-    Cursor, EventId, EventPage, EventQuery, FilterTest, Histogram, HistogramBucket, PageRequest, RecordPredicate, StoreResult, StoredEvent,
+    Cursor, EventId, EventPage, EventQuery, FilterTest, Histogram, HistogramBucket, PageRequest,
+    RecordPredicate, StoreResult, StoredEvent,
 };
 
 /// Rows fetched per SQL round trip when a predicate filters them further.
@@ -14,11 +15,16 @@ const PREDICATE_CHUNK: usize = 512;
 /// `WHERE` text and parameters for the pushdown part of a query.
 fn pushdown(query: &EventQuery) -> (String, Vec<SqlValue>) {
     let mut sql = String::from("ts >= ? AND ts < ?");
-    let mut args = vec![SqlValue::Integer(query.from_ms), SqlValue::Integer(query.to_ms)];
+    let mut args = vec![
+        SqlValue::Integer(query.from_ms),
+        SqlValue::Integer(query.to_ms),
+    ];
     for filter in &query.filters {
         let col = column(filter.field);
         match &filter.test {
-            FilterTest::OneOf(values) if values.len() == 1 => sql.push_str(&format!(" AND {col} = ?")),
+            FilterTest::OneOf(values) if values.len() == 1 => {
+                sql.push_str(&format!(" AND {col} = ?"))
+            }
             FilterTest::OneOf(values) => {
                 let marks = vec!["?"; values.len()].join(", ");
                 sql.push_str(&format!(" AND {col} IN ({marks})"));
@@ -57,7 +63,13 @@ fn prefix_upper_bound(prefix: &str) -> Option<String> {
 }
 
 fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredEvent> {
-    Ok(StoredEvent { id: row.get(0)?, ts_ms: row.get(1)?, host: row.get(2)?, rule_id: row.get(3)?, doc: row.get(4)? })
+    Ok(StoredEvent {
+        id: row.get(0)?,
+        ts_ms: row.get(1)?,
+        host: row.get(2)?,
+        rule_id: row.get(3)?,
+        doc: row.get(4)?,
+    })
 }
 
 /// Evaluates the predicate (absent = everything matches); evaluation errors are counted.
@@ -72,21 +84,44 @@ fn passes(predicate: Option<&dyn RecordPredicate>, doc: &str, eval_errors: &mut 
     }
 }
 
-pub fn search(conn: &mut Connection, query: &EventQuery, predicate: Option<&dyn RecordPredicate>, page: PageRequest) -> StoreResult<EventPage> {
+pub fn search(
+    conn: &mut Connection,
+    query: &EventQuery,
+    predicate: Option<&dyn RecordPredicate>,
+    page: PageRequest,
+) -> StoreResult<EventPage> {
     let tx = conn.transaction()?;
     let (where_sql, base_args) = pushdown(query);
-    let chunk = if predicate.is_some() { PREDICATE_CHUNK } else { page.limit.max(1) };
-    let mut out = EventPage { events: Vec::new(), next_cursor: None, scanned: 0, eval_errors: 0, complete: true };
+    let chunk = if predicate.is_some() {
+        PREDICATE_CHUNK
+    } else {
+        page.limit.max(1)
+    };
+    let mut out = EventPage {
+        events: Vec::new(),
+        next_cursor: None,
+        scanned: 0,
+        eval_errors: 0,
+        complete: true,
+    };
     let mut position = page.cursor;
     let last_day = position.map_or(i64::MAX, |c| day_of(c.ts_ms));
-    for day in partitions_in(&tx, query.from_ms, query.to_ms)?.into_iter().filter(|d| *d <= last_day) {
+    for day in partitions_in(&tx, query.from_ms, query.to_ms)?
+        .into_iter()
+        .filter(|d| *d <= last_day)
+    {
         let table = partition_table(day);
         loop {
             let mut args = base_args.clone();
-            let mut sql = format!("SELECT id, ts, host, rule_id, doc FROM {table} WHERE {where_sql}");
+            let mut sql =
+                format!("SELECT id, ts, host, rule_id, doc FROM {table} WHERE {where_sql}");
             if let Some(c) = position {
                 sql.push_str(" AND ts <= ? AND (ts < ? OR id < ?)");
-                args.extend([SqlValue::Integer(c.ts_ms), SqlValue::Integer(c.ts_ms), SqlValue::Integer(c.id)]);
+                args.extend([
+                    SqlValue::Integer(c.ts_ms),
+                    SqlValue::Integer(c.ts_ms),
+                    SqlValue::Integer(c.id),
+                ]);
             }
             sql.push_str(&format!(" ORDER BY ts DESC, id DESC LIMIT {chunk}"));
             let mut stmt = tx.prepare_cached(&sql)?;
@@ -96,7 +131,10 @@ pub fn search(conn: &mut Connection, query: &EventQuery, predicate: Option<&dyn 
                 let event = row?;
                 fetched += 1;
                 out.scanned += 1;
-                position = Some(Cursor { ts_ms: event.ts_ms, id: event.id });
+                position = Some(Cursor {
+                    ts_ms: event.ts_ms,
+                    id: event.id,
+                });
                 if passes(predicate, &event.doc, &mut out.eval_errors) {
                     out.events.push(event);
                     if out.events.len() >= page.limit {
@@ -129,14 +167,22 @@ pub fn get_event(conn: &Connection, id: EventId) -> StoreResult<Option<StoredEve
     }
     let table = partition_table(day);
     Ok(conn
-        .prepare_cached(&format!("SELECT id, ts, host, rule_id, doc FROM {table} WHERE id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT id, ts, host, rule_id, doc FROM {table} WHERE id = ?1"
+        ))?
         .query_row([id], event_from_row)
         .optional()?)
 }
 
 /// Event counts per `interval_ms` bucket from `query.from_ms`; SQL `GROUP BY` without a
 /// predicate, a bounded scan with one.
-pub fn histogram(conn: &mut Connection, query: &EventQuery, predicate: Option<&dyn RecordPredicate>, interval_ms: i64, scan_budget: u64) -> StoreResult<Histogram> {
+pub fn histogram(
+    conn: &mut Connection,
+    query: &EventQuery,
+    predicate: Option<&dyn RecordPredicate>,
+    interval_ms: i64,
+    scan_budget: u64,
+) -> StoreResult<Histogram> {
     let span = query.to_ms - query.from_ms;
     let bucket_count = ((span + interval_ms - 1) / interval_ms).max(0) as usize;
     let mut counts = vec![0u64; bucket_count];
@@ -150,7 +196,9 @@ pub fn histogram(conn: &mut Connection, query: &EventQuery, predicate: Option<&d
             None => {
                 let sql = format!("SELECT (ts - {from}) / {interval_ms} AS b, count(*) FROM {table} WHERE {where_sql} GROUP BY b", from = query.from_ms);
                 let mut stmt = tx.prepare_cached(&sql)?;
-                let rows = stmt.query_map(params_from_iter(args.iter()), |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+                let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+                })?;
                 for row in rows {
                     let (bucket, count) = row?;
                     if let Some(slot) = counts.get_mut(bucket as usize) {
@@ -160,7 +208,9 @@ pub fn histogram(conn: &mut Connection, query: &EventQuery, predicate: Option<&d
                 }
             }
             Some(_) => {
-                let mut stmt = tx.prepare_cached(&format!("SELECT ts, doc FROM {table} WHERE {where_sql} ORDER BY ts DESC"))?;
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT ts, doc FROM {table} WHERE {where_sql} ORDER BY ts DESC"
+                ))?;
                 let mut rows = stmt.query(params_from_iter(args.iter()))?;
                 let mut ignored_errors = 0;
                 while let Some(row) = rows.next()? {
@@ -172,7 +222,9 @@ pub fn histogram(conn: &mut Connection, query: &EventQuery, predicate: Option<&d
                     let ts: i64 = row.get(0)?;
                     let doc: String = row.get(1)?;
                     if passes(predicate, &doc, &mut ignored_errors) {
-                        if let Some(slot) = counts.get_mut(((ts - query.from_ms) / interval_ms) as usize) {
+                        if let Some(slot) =
+                            counts.get_mut(((ts - query.from_ms) / interval_ms) as usize)
+                        {
                             *slot += 1;
                         }
                     }
@@ -183,9 +235,16 @@ pub fn histogram(conn: &mut Connection, query: &EventQuery, predicate: Option<&d
     let buckets = counts
         .into_iter()
         .enumerate()
-        .map(|(i, count)| HistogramBucket { start_ms: query.from_ms + i as i64 * interval_ms, count })
+        .map(|(i, count)| HistogramBucket {
+            start_ms: query.from_ms + i as i64 * interval_ms,
+            count,
+        })
         .collect();
-    Ok(Histogram { buckets, scanned, complete })
+    Ok(Histogram {
+        buckets,
+        scanned,
+        complete,
+    })
 }
 
 #[cfg(test)]
@@ -194,8 +253,14 @@ mod tests {
 
     #[test]
     fn prefix_bounds() {
-        assert_eq!(prefix_upper_bound("/usr/bin/").as_deref(), Some("/usr/bin0"));
-        assert_eq!(prefix_upper_bound("a\u{D7FF}").as_deref(), Some("a\u{E000}"));
+        assert_eq!(
+            prefix_upper_bound("/usr/bin/").as_deref(),
+            Some("/usr/bin0")
+        );
+        assert_eq!(
+            prefix_upper_bound("a\u{D7FF}").as_deref(),
+            Some("a\u{E000}")
+        );
         assert_eq!(prefix_upper_bound("ab\u{10FFFF}").as_deref(), Some("ac"));
         assert_eq!(prefix_upper_bound("\u{10FFFF}"), None);
     }

@@ -2,12 +2,15 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::signals::{Severity, SignalStatus};
-use crate::store::{DeliveryOutcome, EventId, HostInfo, Notification, Signal, SignalFilter, StoreError, StoreResult};
+use crate::store::{
+    DeliveryOutcome, EventId, HostInfo, Notification, Signal, SignalFilter, StoreError, StoreResult,
+};
 
 /// At most this many event links are kept per signal; `event_count` keeps counting past it.
 pub const MAX_LINKED_EVENTS: i64 = 1000;
 
-const SIGNAL_COLUMNS: &str = "id, rule_id, host, group_key, title, severity, mitre_tactic, mitre_technique,
+const SIGNAL_COLUMNS: &str =
+    "id, rule_id, host, group_key, title, severity, mitre_tactic, mitre_technique,
     status, first_seen_ms, last_seen_ms, event_count, created_ms, updated_ms";
 
 fn signal_from_row(row: &Row<'_>) -> rusqlite::Result<Signal> {
@@ -33,16 +36,25 @@ fn signal_from_row(row: &Row<'_>) -> rusqlite::Result<Signal> {
 
 pub fn load_signal(conn: &Connection, id: i64) -> StoreResult<Option<Signal>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {SIGNAL_COLUMNS} FROM signals WHERE id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {SIGNAL_COLUMNS} FROM signals WHERE id = ?1"
+        ))?
         .query_row([id], signal_from_row)
         .optional()?)
 }
 
 /// Links events to a signal that already counted `counted_before` events, keeping at most
 /// `MAX_LINKED_EVENTS` links (the first ones: how the signal started).
-pub fn link_events(conn: &Connection, signal_id: i64, counted_before: i64, events: &[(EventId, i64)]) -> StoreResult<()> {
+pub fn link_events(
+    conn: &Connection,
+    signal_id: i64,
+    counted_before: i64,
+    events: &[(EventId, i64)],
+) -> StoreResult<()> {
     let room = (MAX_LINKED_EVENTS - counted_before).max(0) as usize;
-    let mut stmt = conn.prepare_cached("INSERT OR IGNORE INTO signal_events(signal_id, event_id, ts_ms) VALUES (?1, ?2, ?3)")?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR IGNORE INTO signal_events(signal_id, event_id, ts_ms) VALUES (?1, ?2, ?3)",
+    )?;
     for (event_id, ts) in events.iter().take(room) {
         stmt.execute(params![signal_id, event_id, ts])?;
     }
@@ -57,14 +69,24 @@ pub fn list_signals(conn: &Connection, filter: &SignalFilter) -> StoreResult<Vec
          ORDER BY id DESC LIMIT ?5"
     ))?;
     let rows = stmt.query_map(
-        params![filter.status.map(SignalStatus::as_str), filter.host, filter.rule_id, filter.before_id, filter.limit as i64],
+        params![
+            filter.status.map(SignalStatus::as_str),
+            filter.host,
+            filter.rule_id,
+            filter.before_id,
+            filter.limit as i64
+        ],
         signal_from_row,
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Ids of the signal's linked events, newest first.
-pub fn signal_event_ids(conn: &Connection, signal_id: i64, limit: usize) -> StoreResult<Vec<EventId>> {
+pub fn signal_event_ids(
+    conn: &Connection,
+    signal_id: i64,
+    limit: usize,
+) -> StoreResult<Vec<EventId>> {
     let mut stmt = conn.prepare_cached(
         "SELECT event_id FROM signal_events WHERE signal_id = ?1 ORDER BY ts_ms DESC, event_id DESC LIMIT ?2",
     )?;
@@ -72,7 +94,12 @@ pub fn signal_event_ids(conn: &Connection, signal_id: i64, limit: usize) -> Stor
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn set_status(conn: &Connection, id: i64, status: SignalStatus, now_ms: i64) -> StoreResult<Option<Signal>> {
+pub fn set_status(
+    conn: &Connection,
+    id: i64,
+    status: SignalStatus,
+    now_ms: i64,
+) -> StoreResult<Option<Signal>> {
     let changed = conn
         .prepare_cached("UPDATE signals SET status = ?2, updated_ms = ?3 WHERE id = ?1")?
         .execute(params![id, status.as_str(), now_ms])?;
@@ -109,18 +136,31 @@ pub fn hosts(conn: &Connection) -> StoreResult<Vec<HostInfo>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn due_notifications(conn: &Connection, now_ms: i64, limit: usize) -> StoreResult<Vec<Notification>> {
+pub fn due_notifications(
+    conn: &Connection,
+    now_ms: i64,
+    limit: usize,
+) -> StoreResult<Vec<Notification>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, url, payload, attempts FROM webhook_outbox
          WHERE state = 'pending' AND next_attempt_ms <= ?1 ORDER BY next_attempt_ms, id LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![now_ms, limit as i64], |r| {
-        Ok(Notification { id: r.get(0)?, url: r.get(1)?, payload: r.get(2)?, attempts: r.get::<_, i64>(3)? as u32 })
+        Ok(Notification {
+            id: r.get(0)?,
+            url: r.get(1)?,
+            payload: r.get(2)?,
+            attempts: r.get::<_, i64>(3)? as u32,
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn notification_attempted(conn: &Connection, id: i64, outcome: &DeliveryOutcome) -> StoreResult<()> {
+pub fn notification_attempted(
+    conn: &Connection,
+    id: i64,
+    outcome: &DeliveryOutcome,
+) -> StoreResult<()> {
     let (state, next_ms, error): (&str, Option<i64>, Option<&str>) = match outcome {
         DeliveryOutcome::Delivered => ("delivered", None, None),
         DeliveryOutcome::RetryAt { at_ms, error } => ("pending", Some(*at_ms), Some(error)),

@@ -30,12 +30,19 @@ fn stopped() -> StoreError {
 }
 
 impl WriterThread {
-    pub fn start(writer: Writer, policy: SignalPolicy, sinks: Vec<WebhookSink>) -> std::io::Result<WriterThread> {
+    pub fn start(
+        writer: Writer,
+        policy: SignalPolicy,
+        sinks: Vec<WebhookSink>,
+    ) -> std::io::Result<WriterThread> {
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("vigil-store-writer".into())
             .spawn(move || run(writer, rx, &policy, &sinks))?;
-        Ok(WriterThread { jobs: Some(tx), thread: Some(thread) })
+        Ok(WriterThread {
+            jobs: Some(tx),
+            thread: Some(thread),
+        })
     }
 
     pub fn ingest(&self, batch: IngestBatch) -> StoreResult<IngestReport> {
@@ -45,7 +52,10 @@ impl WriterThread {
     }
 
     /// Runs `work` on the writer connection and returns its result.
-    pub fn run<T: Send + 'static>(&self, work: impl FnOnce(&mut Writer) -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
+    pub fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Writer) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
         let (reply, answer) = mpsc::channel();
         self.send(WriteJob::Run(Box::new(move |writer| {
             let _ = reply.send(work(writer));
@@ -54,7 +64,11 @@ impl WriterThread {
     }
 
     fn send(&self, job: WriteJob) -> StoreResult<()> {
-        self.jobs.as_ref().ok_or_else(stopped)?.send(job).map_err(|_| stopped())
+        self.jobs
+            .as_ref()
+            .ok_or_else(stopped)?
+            .send(job)
+            .map_err(|_| stopped())
     }
 }
 
@@ -113,7 +127,8 @@ fn commit_group(writer: &mut Writer, ctx: &IngestContext<'_>, group: Vec<(Ingest
         }
         Err(_) => {
             for (batch, reply) in batches.iter().zip(replies) {
-                let result = ingest_group(writer, ctx, std::slice::from_ref(batch)).map(|mut reports| reports.remove(0));
+                let result = ingest_group(writer, ctx, std::slice::from_ref(batch))
+                    .map(|mut reports| reports.remove(0));
                 let _ = reply.send(result);
             }
         }
