@@ -73,6 +73,17 @@ fn fchmods(path: &Path) -> impl FnOnce() + Send + 'static {
     }
 }
 
+/// Chmod approvers: only the basename `name` passes.
+fn approve_chmod_of(probe: &mut Probe, name: &[u8]) {
+    let approvers = Approvers {
+        basenames: vec![name.to_vec()],
+        open_flags_mask: None,
+    };
+    probe
+        .set_approvers(EventType::Chmod, &approvers)
+        .expect("approvers");
+}
+
 /// Creates UNLINKS files in a new directory, then unlinks them oldest first; returns the time
 /// of the unlinks.
 fn unlink_storm(root: &Path, name: &str) -> Duration {
@@ -119,15 +130,7 @@ fn main() {
     }
 
     // A rule names the file: the event passes chmod approvers, and its lookup may walk further.
-    probe
-        .set_approvers(
-            EventType::Chmod,
-            &Approvers {
-                basenames: vec![b"target".to_vec()],
-                open_flags_mask: None,
-            },
-        )
-        .expect("approvers");
+    approve_chmod_of(&mut probe, b"target");
     for name in ["300", "5k"] {
         let target = root.join(name).join("target");
         let (path_ns, found, events) = measure(&mut probe, chmods(cpath(&target)));
@@ -138,15 +141,7 @@ fn main() {
 
     // No rule names the file: rejected by its given name, chmod (which follows a symlink in
     // the last name) still looks up the name its path resolves to; fchmod has its file.
-    probe
-        .set_approvers(
-            EventType::Chmod,
-            &Approvers {
-                basenames: vec![b"another-name".to_vec()],
-                open_flags_mask: None,
-            },
-        )
-        .expect("approvers");
+    approve_chmod_of(&mut probe, b"another-name");
     let target = root.join("few").join("target");
     let (fd_ns, _, fd_events) = measure(&mut probe, fchmods(&target));
     let (path_ns, _, events) = measure(&mut probe, chmods(cpath(&target)));

@@ -587,14 +587,14 @@ static __always_inline bool vg_follows_last(__u32 type, __u32 at_flags, __u32 op
 	}
 }
 
-/* Fills `out` with the file a (complete, readable) path argument names, when the dcache
- * knows it. */
-static __always_inline void vg_put_looked_up(struct vg_record *rec, __u32 *pos, __s32 dirfd,
-					     struct vg_blob *path, bool unusable, bool follow_last,
-					     bool targeted, struct vg_file *out)
+/* Looks up a path argument in the dcache (not when it is `unusable`: cut or unreadable).
+ * True, with `found` set, when the dcache knows it. */
+static __always_inline bool vg_look_up(struct vg_record *rec, __u32 scratch, __s32 dirfd,
+				       struct vg_blob *path, bool unusable, bool follow_last,
+				       bool targeted, struct path *found)
 {
 	struct vg_lookup_args args = {
-		.scratch = *pos,
+		.scratch = scratch,
 		.path_at = path->offset,
 		.path_len = path->len,
 		.dirfd = dirfd,
@@ -602,8 +602,21 @@ static __always_inline void vg_put_looked_up(struct vg_record *rec, __u32 *pos, 
 		.targeted = targeted,
 	};
 
-	if (!unusable && vg_lookup_path(rec, &args))
-		vg_put_dentry(rec, pos, args.found.dentry, args.found.mnt, out);
+	if (unusable || !vg_lookup_path(rec, &args))
+		return false;
+	*found = args.found;
+	return true;
+}
+
+/* Fills `out` with the file a path argument names, when the dcache knows it. */
+static __always_inline void vg_put_looked_up(struct vg_record *rec, __u32 *pos, __s32 dirfd,
+					     struct vg_blob *path, bool unusable, bool follow_last,
+					     bool targeted, struct vg_file *out)
+{
+	struct path found;
+
+	if (vg_look_up(rec, *pos, dirfd, path, unusable, follow_last, targeted, &found))
+		vg_put_dentry(rec, pos, found.dentry, found.mnt, out);
 }
 
 /* Does a rejection by the given basename get a second look at the name the path resolves
@@ -618,32 +631,24 @@ static __always_inline bool vg_rechecks_resolved_name(struct vg_fs_plan *p, stru
 }
 
 /* The second look: the name of the file the path resolves to in the dcache decides. When
- * it approves, the found file fills ev->file (`*found` set). When the lookup fails, the
+ * it approves, the found file fills ev->file (`*looked_up` set). When the lookup fails, the
  * name is unknown and approves at entry (approvers must never hide an event a rule could
  * match); at exit the syscall has just walked the path, so a miss means no such file (a
  * negative dentry) or a walk past its budget, and the rejection stands. */
 static __always_inline bool vg_resolved_name_approved(struct vg_record *rec, __u32 *pos,
 						      struct vg_fs_event *ev,
 						      struct vg_fs_plan *p, __u32 flags,
-						      bool *found)
+						      bool *looked_up)
 {
-	bool at_exit = flags & VG_FS_AT_EXIT;
-	struct vg_lookup_args args = {
-		.scratch = *pos,
-		.path_at = ev->path.offset,
-		.path_len = ev->path.len,
-		.dirfd = p->dirfd,
-		.follow_last = true,
-	};
+	struct path found;
 
-	if (flags & (VG_FS_PATH_CUT | VG_FS_PATH_FAULT))
-		return !at_exit;
-	if (!vg_lookup_path(rec, &args))
-		return !at_exit;
-	if (!vg_dentry_name_approved(rec, p->type, *pos, args.found.dentry))
+	if (!vg_look_up(rec, *pos, p->dirfd, &ev->path, flags & (VG_FS_PATH_CUT | VG_FS_PATH_FAULT),
+			true, false, &found))
+		return !(flags & VG_FS_AT_EXIT);
+	if (!vg_dentry_name_approved(rec, p->type, *pos, found.dentry))
 		return false;
-	vg_put_dentry(rec, pos, args.found.dentry, args.found.mnt, &ev->file);
-	*found = true;
+	vg_put_dentry(rec, pos, found.dentry, found.mnt, &ev->file);
+	*looked_up = true;
 	return true;
 }
 
@@ -837,7 +842,8 @@ static __always_inline void vg_open_exit_unpended(struct pt_regs *regs, long nr,
 	if (!cfg || !cfg->flags)
 		return; /* not rejected: the entry was lost, and counted, at entry */
 	struct file *file = ret >= 0 ? vg_fd_file(task, ret) : NULL;
-	bool named = (cfg->flags & VG_APPROVE_BY_NAME) && (file || (ret < 0 && vg_error_reported(ret)));
+	bool named = (cfg->flags & VG_APPROVE_BY_NAME) &&
+		     (file || (ret < 0 && vg_error_reported(ret)));
 	struct vg_record *rec = named ? vg_scratch_record(type) : NULL;
 	if (!rec ||
 	    (file && !vg_dentry_name_approved(rec, type, 0, BPF_CORE_READ(file, f_path.dentry)))) {

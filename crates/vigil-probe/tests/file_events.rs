@@ -1061,24 +1061,13 @@ fn approvers_filter_in_kernel_and_count() {
             },
         )
         .expect("open approvers");
-    probe
-        .set_approvers(
-            EventType::Unlink,
-            &Approvers {
-                basenames: vec![b"approved-name".to_vec()],
-                open_flags_mask: None,
-            },
-        )
-        .expect("unlink approvers");
-    probe
-        .set_approvers(
-            EventType::Chown,
-            &Approvers {
-                basenames: vec![b"approved-name".to_vec()],
-                open_flags_mask: None,
-            },
-        )
-        .expect("chown approvers");
+    let by_name = Approvers {
+        basenames: vec![b"approved-name".to_vec()],
+        open_flags_mask: None,
+    };
+    for t in [EventType::Unlink, EventType::Chown] {
+        probe.set_approvers(t, &by_name).expect("approvers");
+    }
     let before = probe.filter_counts().expect("counts");
     let me = tid();
     let (ac, oc, alias) = (c(&approved), c(&other), c(&dir.join("alias")));
